@@ -1,0 +1,138 @@
+"""The SPADE generator: a decoder of SPADE residual blocks that upsamples a small start map.
+
+The start map is either the label map downsampled to the latent size and passed through a 3x3
+conv, or (with the image encoder) a linear projection of a style code z. Every block receives the
+full label map and resizes it to its own resolution inside SPADE.
+
+Block widths for ngf=64: head_0, G_middle_0, G_middle_1: 1024; up_0 512; up_1 256; up_2 128;
+up_3 64; ("most": up_4 32); then LReLU, conv3x3 -> RGB, tanh.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from gaugan.models.config import SPADEGeneratorConfig
+from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
+from gaugan.nn.init import init_glorot
+
+BlockFactory = Callable[[int, int], nn.Module]
+
+
+class DecoderGenerator(nn.Module):
+    """The decoder skeleton shared by the SPADE generator and its "concat" ablation.
+
+    Subclasses provide ``make_block(fin, fout)``: a module called as block(x, segmap).
+    """
+
+    def __init__(self, config: SPADEGeneratorConfig) -> None:
+        super().__init__()
+        self.config = config
+        nf = config.ngf
+        sh, sw = config.latent_size
+        if config.use_vae:
+            self.fc = nn.Linear(config.z_dim, 16 * nf * sh * sw)
+        else:
+            self.fc = nn.Conv2d(config.semantic_channels, 16 * nf, 3, padding=1)
+        self.head_0 = self.make_block(16 * nf, 16 * nf)
+        self.G_middle_0 = self.make_block(16 * nf, 16 * nf)
+        self.G_middle_1 = self.make_block(16 * nf, 16 * nf)
+        self.up_0 = self.make_block(16 * nf, 8 * nf)
+        self.up_1 = self.make_block(8 * nf, 4 * nf)
+        self.up_2 = self.make_block(4 * nf, 2 * nf)
+        self.up_3 = self.make_block(2 * nf, 1 * nf)
+        final_nc = nf
+        if config.num_upsampling_layers == "most":
+            self.up_4 = self.make_block(1 * nf, nf // 2)
+            final_nc = nf // 2
+        self.conv_img = nn.Conv2d(final_nc, 3, 3, padding=1)
+        init_glorot(self, config.init_gain)
+
+    def make_block(self, fin: int, fout: int) -> nn.Module:
+        raise NotImplementedError
+
+    def latent_size_for(self, segmap: torch.Tensor) -> tuple[int, int]:
+        """Start-map size: the config's for z input, else the label map's size / 2^upsamplings."""
+        if self.config.use_vae:
+            return self.config.latent_size
+        factor = 2**self.config.upsamplings
+        h, w = segmap.shape[-2:]
+        if h % factor or w % factor:
+            raise ValueError(
+                f"label map size {h}x{w} must be divisible by {factor} "
+                f"(num_upsampling_layers={self.config.num_upsampling_layers!r})"
+            )
+        return h // factor, w // factor
+
+    def forward(
+        self,
+        segmap: torch.Tensor,
+        z: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Generate images.
+
+        Args:
+            segmap: (N, semantic_channels, H, W) one-hot semantic input.
+            z: (N, z_dim) style code; only with ``use_vae``. Drawn from N(0, I) when None.
+            generator: RNG for that draw (for reproducible seeds).
+        Returns:
+            (N, 3, H_out, W_out) in [-1, 1]; H_out, W_out = H, W for label-map input, and the
+            config's output size for z input.
+        """
+        config = self.config
+        if segmap.dim() != 4 or segmap.size(1) != config.semantic_channels:
+            raise ValueError(
+                f"expected a semantic input of shape (N, {config.semantic_channels}, H, W), got {tuple(segmap.shape)}"
+            )
+        sh, sw = self.latent_size_for(segmap)
+        if config.use_vae:
+            if z is None:
+                z = torch.randn(
+                    segmap.size(0), config.z_dim, generator=generator, device=segmap.device, dtype=segmap.dtype
+                )
+            if z.shape != (segmap.size(0), config.z_dim):
+                raise ValueError(f"z must have shape ({segmap.size(0)}, {config.z_dim}), got {tuple(z.shape)}")
+            x = self.fc(z).view(-1, 16 * config.ngf, sh, sw)
+        else:
+            if z is not None:
+                raise ValueError("this generator takes no z: it was built with use_vae=False")
+            x = self.fc(F.interpolate(segmap, size=(sh, sw), mode="nearest"))
+
+        x = self.head_0(x, segmap)
+        x = _up(x)
+        x = self.G_middle_0(x, segmap)
+        if config.num_upsampling_layers in ("more", "most"):
+            x = _up(x)
+        x = self.G_middle_1(x, segmap)
+        x = _up(x)
+        x = self.up_0(x, segmap)
+        x = _up(x)
+        x = self.up_1(x, segmap)
+        x = _up(x)
+        x = self.up_2(x, segmap)
+        x = _up(x)
+        x = self.up_3(x, segmap)
+        if config.num_upsampling_layers == "most":
+            x = _up(x)
+            x = self.up_4(x, segmap)
+        x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
+        return torch.tanh(x)
+
+
+def _up(x: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class SPADEGenerator(DecoderGenerator):
+    """SPADE generator (paper Fig. 4): (N, C_sem, H, W) [+ z] -> (N, 3, H, W) in [-1, 1]."""
+
+    def make_block(self, fin: int, fout: int) -> nn.Module:
+        c = self.config
+        return SPADEResnetBlock(
+            fin, fout, c.semantic_channels, c.norm, c.spade_kernel_size, c.spade_hidden, c.spectral_norm
+        )

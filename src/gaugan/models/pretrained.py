@@ -1,0 +1,155 @@
+"""A trained GauGAN as a directory: ``config.json`` + ``generator.safetensors`` [+ ``encoder.safetensors``].
+
+``config.json`` holds the model configs and the label metadata (class names, colours, don't-care,
+instance channel), so a checkpoint is usable without knowing which dataset it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from gaugan import __version__
+from gaugan.labels import LabelSet
+from gaugan.models.config import ConvEncoderConfig, SPADEGeneratorConfig, config_from_dict, config_to_dict
+from gaugan.models.encoder import ConvEncoder, reparameterize
+from gaugan.models.factory import build_model
+from gaugan.models.weights import CheckpointError, load_weights, save_weights
+
+CONFIG_FILE = "config.json"
+GENERATOR_FILE = "generator.safetensors"
+ENCODER_FILE = "encoder.safetensors"
+FORMAT_NAME = "gaugan-checkpoint"
+FORMAT_VERSION = 1
+
+__all__ = ["GauGAN", "CheckpointError", "load_weights", "save_weights"]
+
+
+class GauGAN(nn.Module):
+    """Generator (+ optional style encoder) + label metadata: everything needed to synthesise.
+
+    Args:
+        generator: a generator module whose ``config.semantic_channels`` equals
+            ``labels.semantic_channels``.
+        labels: the label space.
+        encoder: optional `ConvEncoder`; requires a generator built with ``use_vae=True``.
+    """
+
+    def __init__(self, generator: nn.Module, labels: LabelSet, encoder: ConvEncoder | None = None) -> None:
+        super().__init__()
+        config = generator.config
+        if config.semantic_channels != labels.semantic_channels:
+            raise CheckpointError(
+                f"generator expects {config.semantic_channels} semantic channels but the label set gives "
+                f"{labels.semantic_channels} ({labels.num_classes} classes + don't-care {labels.dontcare} "
+                f"+ instance {labels.instance})"
+            )
+        if encoder is not None:
+            if not getattr(config, "use_vae", False):
+                raise CheckpointError("an encoder needs a generator built with use_vae=True")
+            if encoder.config.z_dim != config.z_dim:
+                raise CheckpointError(f"encoder z_dim {encoder.config.z_dim} != generator z_dim {config.z_dim}")
+        self.generator = generator
+        self.encoder = encoder
+        self.labels = labels
+
+    @torch.no_grad()
+    def encode_style(self, image: torch.Tensor, sample: bool = False) -> torch.Tensor:
+        """(N, 3, H, W) style image in [-1, 1] -> (N, z_dim) code (the mean unless ``sample``)."""
+        if self.encoder is None:
+            raise ValueError("this model has no style encoder (it was trained without one)")
+        mu, logvar = self.encoder(image)
+        return reparameterize(mu, logvar) if sample else mu
+
+    def forward(self, semantics: torch.Tensor, z: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+        """(N, C_sem, H, W) semantic input [+ (N, z_dim)] -> (N, 3, H, W) in [-1, 1]."""
+        if getattr(self.generator.config, "use_vae", False):
+            return self.generator(semantics, z=z, generator=generator)
+        if z is not None:
+            raise ValueError("this generator takes no style code z")
+        return self.generator(semantics)
+
+    # ---- persistence -------------------------------------------------------------------------
+    def config_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "format_version": FORMAT_VERSION,
+            "gaugan_version": __version__,
+            "labels": self.labels.to_dict(),
+            "generator": config_to_dict(self.generator.config),
+            "encoder": config_to_dict(self.encoder.config) if self.encoder is not None else None,
+        }
+
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write config.json and safetensors weights into ``directory`` (created if needed)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        save_weights(self.generator, directory / GENERATOR_FILE, {"gaugan_model": "generator"})
+        if self.encoder is not None:
+            save_weights(self.encoder, directory / ENCODER_FILE, {"gaugan_model": "encoder"})
+        else:
+            (directory / ENCODER_FILE).unlink(missing_ok=True)
+        # config.json last: a directory with a config is a complete checkpoint.
+        write_json_atomic(directory / CONFIG_FILE, self.config_dict())
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu") -> "GauGAN":
+        """Load a checkpoint directory written by `save_pretrained` (in eval mode)."""
+        directory = Path(directory)
+        config = read_checkpoint_config(directory)
+        try:
+            generator = build_model(config["generator"])
+            encoder = build_model(config["encoder"]) if config.get("encoder") else None
+            labels = LabelSet.from_dict(config["labels"])
+        except (ValueError, TypeError, KeyError) as err:
+            raise CheckpointError(f"{directory / CONFIG_FILE}: {err}") from None
+        if not isinstance(generator.config, SPADEGeneratorConfig) and encoder is not None:
+            raise CheckpointError(f"{directory / CONFIG_FILE}: only SPADE generators take an encoder")
+        if encoder is not None and not isinstance(encoder.config, ConvEncoderConfig):
+            raise CheckpointError(f"{directory / CONFIG_FILE}: 'encoder' is not an encoder config")
+        load_weights(generator, directory / GENERATOR_FILE)
+        if encoder is not None:
+            load_weights(encoder, directory / ENCODER_FILE)
+        model = cls(generator, labels, encoder)
+        return model.to(device).eval()
+
+
+def read_checkpoint_config(directory: Path) -> dict[str, Any]:
+    if not directory.is_dir():
+        raise CheckpointError(f"checkpoint directory not found: {directory}")
+    path = directory / CONFIG_FILE
+    if not path.is_file():
+        raise CheckpointError(f"{directory} is not a gaugan checkpoint: it has no {CONFIG_FILE}")
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT_NAME:
+        raise CheckpointError(f"{path} is not a gaugan checkpoint config (no \"format\": \"{FORMAT_NAME}\")")
+    if config.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has format version {config['format_version']}; this gaugan reads up to {FORMAT_VERSION}"
+        )
+    for key in ("labels", "generator"):
+        if key not in config:
+            raise CheckpointError(f"{path} is missing the field {key!r}")
+    return config
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -14,7 +14,7 @@ from gaugan.models import (
     config_to_dict,
     load_weights,
 )
-from tests.conftest import random_semantics
+from model_helpers import random_semantics
 
 
 def _model(labels, ngf=8, with_encoder=True):

@@ -17,7 +17,7 @@ from gaugan.models import (
     reparameterize,
 )
 from gaugan.semantics import one_hot_labels
-from tests.conftest import random_semantics
+from model_helpers import random_semantics
 
 C = 7  # tiny_labels: 5 classes + don't-care + instance
 

@@ -68,6 +68,10 @@ class LabelSet:
         """Channels of the generator's semantic input: classes + don't-care + instance edge."""
         return self.num_classes + int(self.dontcare) + int(self.instance)
 
+    def palette(self) -> list[Color]:
+        """Colour of every internal id: the classes, then the don't-care colour (if any)."""
+        return list(self.colors) + ([self.dontcare_color] if self.dontcare else [])
+
     def id_of(self, name: str) -> int:
         try:
             return self.names.index(name)

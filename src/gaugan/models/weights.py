@@ -56,13 +56,18 @@ def read_safetensors(path: str | Path) -> dict[str, torch.Tensor]:
 
 
 def load_weights(module: nn.Module, path: str | Path) -> nn.Module:
-    """Load a safetensors file into ``module`` strictly.
-
-    Raises CheckpointError naming the first tensors that are missing, unexpected or of another
-    shape, which is what a file written for a different config looks like.
-    """
+    """Load a safetensors file into ``module`` strictly (see `load_state_dict_checked`)."""
     path = Path(path)
-    tensors = read_safetensors(path)
+    return load_state_dict_checked(module, read_safetensors(path), str(path))
+
+
+def load_state_dict_checked(module: nn.Module, tensors: dict[str, torch.Tensor], source: str) -> nn.Module:
+    """Load ``tensors`` into ``module`` only if every name and shape matches.
+
+    Raises CheckpointError naming ``source`` and the first tensors that are missing, unexpected
+    or of another shape, which is what weights written for a different config look like. The
+    module is left untouched on error.
+    """
     expected = module.state_dict()
     problems = []
     for name, tensor in expected.items():
@@ -78,7 +83,7 @@ def load_weights(module: nn.Module, path: str | Path) -> nn.Module:
         shown = "; ".join(problems[:5])
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise CheckpointError(
-            f"{path} does not fit this {type(module).__name__}: {shown}{more}. "
+            f"{source} does not fit this {type(module).__name__}: {shown}{more}. "
             "Was it saved from a model with another config?"
         )
     module.load_state_dict({name: tensors[name].to(expected[name].dtype) for name in expected}, strict=True)

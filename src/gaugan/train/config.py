@@ -1,0 +1,202 @@
+"""Training configuration: one plain dataclass, presets for the paper's datasets, file + overrides.
+
+A run's resolved config is written next to its checkpoints (``train_config.json``), so a run can
+always be reproduced or resumed with exactly the settings that produced it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class TrainConfig:
+    """Everything `gaugan train` needs. Defaults are the paper's recipe (official code).
+
+    Learning rates: with ``ttur`` the generator (and encoder) use lr / 2 and the discriminator
+    lr * 2, i.e. 1e-4 and 4e-4 for lr = 2e-4, Adam betas (0, 0.9). The rate is constant for
+    ``epochs`` (or ``iterations``) and then decays linearly to 0 over ``decay_epochs``
+    (``decay_iterations``); set the iteration fields to count in steps instead of epochs.
+    """
+
+    # data
+    dataset: str = "folder"
+    dataroot: str = ""
+    split: str = "train"
+    preprocess: str = "resize_and_crop"
+    load_size: int = 286
+    crop_size: int = 256
+    aspect_ratio: float = 1.0
+    flip: bool = True
+    palette: str | None = None  # colour-coded folder datasets
+    max_samples: int | None = None  # use only the first N samples (debugging, tests)
+
+    # model
+    generator: str = "spade"  # "spade" | "clade" | "concat" | "pix2pixhd"
+    ngf: int = 64
+    ndf: int = 64
+    num_upsampling_layers: str = "normal"
+    norm: str = "syncbatch"
+    spade_kernel_size: int = 3
+    spade_hidden: int = 128
+    use_vae: bool = False
+    z_dim: int = 256
+    num_d: int = 2
+    n_layers_d: int = 4
+    init_gain: float = 0.02
+
+    # losses
+    gan_mode: str = "hinge"
+    lambda_feat: float = 10.0
+    lambda_vgg: float = 10.0
+    lambda_kld: float = 0.05
+    use_vgg: bool = True
+    vgg_weights: str | None = None
+    vgg_imagenet_normalize: bool = False
+
+    # optimisation
+    lr: float = 0.0002
+    ttur: bool = True
+    beta1: float = 0.0
+    beta2: float = 0.9
+    batch_size: int = 1  # per process
+    grad_accumulation: int = 1
+    epochs: int = 50
+    decay_epochs: int = 0
+    iterations: int | None = None  # overrides epochs when set
+    decay_iterations: int = 0
+    precision: str = "fp32"  # "fp32" | "bf16" | "fp16" (CUDA only)
+    channels_last: bool = False
+    ema_decay: float | None = 0.999  # None disables the EMA generator
+    ema_start: int = 0  # copy G into the EMA until this step
+
+    # bookkeeping
+    output_dir: str = "runs/gaugan"
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 3
+    log_every: int = 20
+    sample_every: int | None = None  # defaults to checkpoint_every
+    num_samples: int = 8
+    seed: int = 0
+    num_workers: int = 0
+    device: str = "auto"
+    tensorboard: bool = True
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        choices = {
+            "generator": ("spade", "clade", "concat", "pix2pixhd"),
+            "gan_mode": ("hinge", "ls", "original"),
+            "precision": ("fp32", "bf16", "fp16"),
+            "num_upsampling_layers": ("normal", "more", "most"),
+            "norm": ("syncbatch", "batch", "instance"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {getattr(self, name)!r}")
+        for name in ("batch_size", "grad_accumulation", "checkpoint_every", "log_every", "epochs"):
+            if getattr(self, name) < (0 if name == "epochs" else 1):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
+
+    @property
+    def lr_generator(self) -> float:
+        return self.lr / 2 if self.ttur else self.lr
+
+    @property
+    def lr_discriminator(self) -> float:
+        return self.lr * 2 if self.ttur else self.lr
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# The paper's datasets, as the official code's per-dataset options set them.
+PRESETS: dict[str, dict[str, Any]] = {
+    "coco-stuff": {"dataset": "coco-stuff", "load_size": 286, "crop_size": 256, "epochs": 50, "decay_epochs": 50},
+    "ade20k": {"dataset": "ade20k", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
+    "ade20k-outdoor": {"dataset": "ade20k-outdoor", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
+    "cityscapes": {
+        "dataset": "cityscapes",
+        "preprocess": "fixed",
+        "load_size": 512,
+        "crop_size": 512,
+        "aspect_ratio": 2.0,
+        "num_upsampling_layers": "more",
+        "epochs": 100,
+        "decay_epochs": 100,
+    },
+    "facades": {"dataset": "facades", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
+    "labelmefacade": {"dataset": "labelmefacade", "preprocess": "scale_shortside_and_crop", "load_size": 286, "crop_size": 256},
+}
+
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+
+
+def _parse_value(name: str, text: str) -> Any:
+    """Parse a command-line override as JSON where possible ("3", "true", "null"), else a string."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = text
+    expected = _FIELDS[name].type
+    if isinstance(value, (int, float)) and "str" in str(expected) and "int" not in str(expected) and "float" not in str(expected):
+        value = text  # e.g. dataroot=2024 stays a path
+    if isinstance(value, int) and not isinstance(value, bool) and "float" in str(expected) and "int" not in str(expected):
+        value = float(value)
+    return value
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON training config; unknown keys are an error naming them."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"training config not found: {path}")
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text) or {}
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path} is not valid JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a mapping of config fields")
+    return data
+
+
+def resolve_config(
+    preset: str | None = None,
+    config_file: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    set_items: list[str] | None = None,
+) -> TrainConfig:
+    """Defaults <- preset <- config file <- explicit overrides <- ``key=value`` strings."""
+    values: dict[str, Any] = {}
+    if preset:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        values.update(PRESETS[preset])
+    if config_file:
+        values.update(load_config_file(config_file))
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    for item in set_items or []:
+        if "=" not in item:
+            raise ValueError(f"--set expects key=value, got {item!r}")
+        key, text = item.split("=", 1)
+        key = key.strip().replace("-", "_")
+        if key not in _FIELDS:
+            raise ValueError(f"unknown config field {key!r} in --set {item!r}")
+        values[key] = _parse_value(key, text)
+    unknown = sorted(set(values) - set(_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown training config fields: {', '.join(unknown)}")
+    return TrainConfig(**values)

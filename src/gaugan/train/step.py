@@ -1,0 +1,159 @@
+"""One training iteration of the paper's recipe: a generator update, then a discriminator update.
+
+Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg * VGG(fake, real)
+                  + lambda_kld * KLD(E(real))                       (the last only with the encoder)
+Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached.
+
+Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
+update, so DDP only synchronises the gradients each update actually trains.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+from gaugan.losses import feature_matching_loss, gan_loss, kld_loss
+from gaugan.models.encoder import reparameterize
+from gaugan.train.config import TrainConfig
+
+
+def unwrap(module: nn.Module | None) -> nn.Module | None:
+    return getattr(module, "module", module)
+
+
+@dataclass
+class StepModules:
+    generator: nn.Module
+    discriminator: nn.Module
+    encoder: nn.Module | None = None
+    vgg_loss: nn.Module | None = None
+    world_size: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+class TrainingStep:
+    """Computes losses and applies optimizer updates for one batch.
+
+    Args:
+        config: the training config (loss weights, precision, accumulation).
+        modules: G, D (each possibly DDP-wrapped), optional E and VGG loss.
+        optimizers: (G+E optimizer, D optimizer).
+        device: where tensors live.
+    """
+
+    def __init__(self, config: TrainConfig, modules: StepModules, optimizers: tuple, device: torch.device) -> None:
+        self.config = config
+        self.m = modules
+        self.opt_g, self.opt_d = optimizers
+        self.device = device
+        amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision)
+        if config.precision == "fp16" and device.type != "cuda":
+            raise ValueError("precision fp16 needs CUDA (use bf16 on CPU)")
+        self.amp_dtype = amp_dtype
+        use_scaler = config.precision == "fp16"
+        self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+
+    # ---- pieces --------------------------------------------------------------------------------
+    def autocast(self):
+        if self.amp_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp_dtype)
+
+    def _memory_format(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
+
+    def generate(self, semantics: torch.Tensor, real: torch.Tensor, generator: nn.Module, encoder: nn.Module | None, compute_kld: bool):
+        """fake (N, 3, H, W) and the (weighted) KL term, or None without encoder."""
+        kld = None
+        if encoder is not None:
+            mu, logvar = encoder(real)
+            z = reparameterize(mu.float(), logvar.float())
+            if compute_kld:
+                # Summed over the batch as the paper's code does; DDP averages gradients over
+                # processes, so scale by world size to keep it equal to one process with the full batch.
+                kld = kld_loss(mu.float(), logvar.float()) * self.config.lambda_kld * self.m.world_size
+            fake = generator(semantics, z=z)
+        else:
+            fake = generator(semantics)
+        return fake, kld
+
+    def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, generator: nn.Module, encoder: nn.Module | None):
+        cfg = self.config
+        d = unwrap(self.m.discriminator)
+        with self.autocast():
+            fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
+            predictions = d(torch.cat([semantics, semantics]), torch.cat([fake, real]))
+        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
+        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
+        losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
+        if cfg.lambda_feat > 0:
+            losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
+        if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
+            with self.autocast():
+                losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
+        if kld is not None:
+            losses["KLD"] = kld
+        return losses, fake
+
+    def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor):
+        cfg = self.config
+        with torch.no_grad(), self.autocast():
+            fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
+        fake = fake.detach().float()
+        with self.autocast():
+            predictions = self.m.discriminator(torch.cat([semantics, semantics]), torch.cat([fake, real]))
+        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
+        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
+        return {
+            "D_fake": gan_loss(pred_fake, False, for_discriminator=True, mode=cfg.gan_mode),
+            "D_real": gan_loss(pred_real, True, for_discriminator=True, mode=cfg.gan_mode),
+        }
+
+    # ---- the iteration -------------------------------------------------------------------------
+    def __call__(self, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+        """One iteration over ``grad_accumulation`` micro-batches of (semantics, real image)."""
+        micro_batches = [(self._memory_format(s), self._memory_format(r)) for s, r in micro_batches]
+        n = len(micro_batches)
+        totals: dict[str, float] = {}
+
+        # Generator (+ encoder) update; D frozen so no gradient work is spent on it.
+        d_module = unwrap(self.m.discriminator)
+        d_module.requires_grad_(False)
+        self.opt_g.zero_grad(set_to_none=True)
+        for i, (semantics, real) in enumerate(micro_batches):
+            sync = i == n - 1
+            with _no_sync(self.m.generator, sync), _no_sync(self.m.encoder, sync):
+                losses, _ = self.generator_losses(semantics, real, self.m.generator, self.m.encoder)
+                total = sum(losses.values())
+                self.scaler_g.scale(total / n).backward()
+            _accumulate(totals, losses, n)
+        self.scaler_g.step(self.opt_g)
+        self.scaler_g.update()
+        d_module.requires_grad_(True)
+
+        # Discriminator update on fakes from the updated generator.
+        self.opt_d.zero_grad(set_to_none=True)
+        for i, (semantics, real) in enumerate(micro_batches):
+            with _no_sync(self.m.discriminator, i == n - 1):
+                losses = self.discriminator_losses(semantics, real)
+                self.scaler_d.scale(sum(losses.values()) / n).backward()
+            _accumulate(totals, losses, n)
+        self.scaler_d.step(self.opt_d)
+        self.scaler_d.update()
+        return totals
+
+
+def _accumulate(totals: dict[str, float], losses: dict[str, torch.Tensor], n: int) -> None:
+    for name, value in losses.items():
+        totals[name] = totals.get(name, 0.0) + float(value.detach()) / n
+
+
+def _no_sync(module: nn.Module | None, sync: bool):
+    if module is None or sync or not hasattr(module, "no_sync"):
+        return contextlib.nullcontext()
+    return module.no_sync()

@@ -1,0 +1,40 @@
+"""A tiny in-memory paired dataset for training tests: blocky label maps, images that depend on them."""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import Dataset
+
+from gaugan.labels import LabelSet
+
+TOY_LABELS = LabelSet(
+    names=("sky", "sea", "grass"),
+    colors=((120, 170, 255), (20, 60, 160), (90, 190, 60)),
+    dataset="toy",
+)
+
+
+class ToyPairs(Dataset):
+    """n samples of (label (H, W), image (3, H, W)) where each class has its own colour + noise.
+
+    Uses the global torch RNG for a random flip, like a real dataset's augmentation does.
+    """
+
+    labels = TOY_LABELS
+
+    def __init__(self, n: int = 8, size: int = 32, seed: int = 0) -> None:
+        g = torch.Generator().manual_seed(seed)
+        coarse = torch.randint(0, 3, (n, 1, 4, 4), generator=g).float()
+        self.label = torch.nn.functional.interpolate(coarse, size=(size, size), mode="nearest")[:, 0].long()
+        palette = torch.tensor(TOY_LABELS.colors, dtype=torch.float32) / 127.5 - 1
+        image = palette[self.label].permute(0, 3, 1, 2)
+        self.image = (image + 0.1 * torch.randn(image.shape, generator=g)).clamp(-1, 1)
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    def __getitem__(self, index: int) -> dict:
+        label, image = self.label[index], self.image[index]
+        if torch.rand(()) < 0.5:
+            label, image = label.flip(-1), image.flip(-1)
+        return {"label": label, "image": image}

@@ -3,7 +3,7 @@
 Why a sync BN of our own: `torch.nn.SyncBatchNorm` refuses CPU tensors, but the paper trains with
 batch statistics synchronised across all devices, and we want the same maths under the gloo
 backend on CPU processes. `SyncBatchNorm2d` all-reduces the per-channel sums with the
-differentiable `torch.distributed.nn.functional.all_reduce`, so gradients flow across processes
+differentiable all-reduce of `all_reduce.py`, so gradients flow across processes
 exactly as with one process holding the whole batch. Outside a process group it is BatchNorm2d.
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+
+from gaugan.nn.all_reduce import all_reduce_sum
 
 NORM_TYPES = ("syncbatch", "batch", "instance")
 
@@ -28,18 +30,16 @@ class SyncBatchNorm2d(nn.BatchNorm2d):
             return super().forward(x)
         if x.dim() != 4:
             raise ValueError(f"SyncBatchNorm2d expects (N, C, H, W), got {tuple(x.shape)}")
-        from torch.distributed.nn.functional import all_reduce
-
         channels = x.size(1)
         # Two passes (mean, then centred squares) instead of E[x^2] - E[x]^2: the single-pass form
         # loses most float32 digits when |mean| >> std, and equivalence with single-process BN is
         # what users (and our tests) rely on.
         local_count = torch.tensor([x.numel() / channels], dtype=x.dtype, device=x.device)
-        sums = all_reduce(torch.cat([x.sum(dim=(0, 2, 3)), local_count]))
+        sums = all_reduce_sum(torch.cat([x.sum(dim=(0, 2, 3)), local_count]))
         count = sums[channels]
         mean = sums[:channels] / count
         centred = x - mean.view(1, -1, 1, 1)
-        var = all_reduce(centred.pow(2).sum(dim=(0, 2, 3))) / count
+        var = all_reduce_sum(centred.pow(2).sum(dim=(0, 2, 3))) / count
 
         if self.track_running_stats and self.running_mean is not None:
             with torch.no_grad():

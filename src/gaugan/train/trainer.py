@@ -215,7 +215,7 @@ class Trainer:
     def _forward_for_statistics(self, generator: nn.Module, batch: dict[str, Any]) -> None:
         semantics = self.semantics(batch)
         if self.encoder is not None:
-            mu, _ = self.encoder.eval()(batch["image"].to(self.device))
+            mu = _encode_mean(self.encoder, batch["image"].to(self.device))
             generator(semantics, z=mu)
         else:
             generator(semantics)
@@ -341,10 +341,7 @@ class Trainer:
         semantics = self.semantics(batch)
         real = batch["image"].to(self.device)
         if self.encoder is not None:
-            self.encoder.eval()
-            mu, _ = self.encoder(real)
-            self.encoder.train()
-            fake = generator(semantics, z=mu)
+            fake = generator(semantics, z=_encode_mean(self.encoder, real))
         else:
             fake = generator(semantics)
         generator.train(was_training)
@@ -355,6 +352,15 @@ class Trainer:
         writer = self._tensorboard()
         if writer is not None:
             writer.add_image("samples/label|generated|real", grid, self.step)
+
+
+def _encode_mean(encoder: nn.Module, image: torch.Tensor) -> torch.Tensor:
+    """The encoder's mean code in eval mode (no power iterations), restoring its mode after."""
+    was_training = encoder.training
+    encoder.eval()
+    mu, _ = encoder(image)
+    encoder.train(was_training)
+    return mu
 
 
 def _copy_to_cpu(module: nn.Module) -> nn.Module:

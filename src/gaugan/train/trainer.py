@@ -71,6 +71,11 @@ class Trainer:
         self.checkpoint_dir = self.output_dir / "checkpoints"
         self.show_progress = show_progress and self.dist.is_main
 
+        # Before anything slow: a missing VGG weight file should fail in a second, not after a data scan.
+        vgg = None
+        if config.use_vgg and config.lambda_vgg > 0:
+            vgg = VGGLoss(weights=config.vgg_weights, imagenet_normalize=config.vgg_imagenet_normalize).to(self.device)
+
         if dataset is None:
             from gaugan.train.data import build_training_dataset
 
@@ -104,10 +109,6 @@ class Trainer:
 
         g_params = list(self.generator.parameters()) + (list(self.encoder.parameters()) if self.encoder else [])
         self.optimizers = make_optimizers(config, g_params, self.discriminator.parameters())
-        vgg = None
-        if config.use_vgg and config.lambda_vgg > 0:
-            vgg = VGGLoss(weights=config.vgg_weights, imagenet_normalize=config.vgg_imagenet_normalize).to(self.device)
-
         self.g_train, self.d_train, self.e_train = self.generator, self.discriminator, self.encoder
         if self.dist.enabled:
             self.g_train, self.d_train = self._ddp(self.generator), self._ddp(self.discriminator)

@@ -50,7 +50,8 @@ class EMA:
 
 
 def _is_spectral_vector(name: str) -> bool:
-    return ".parametrizations." in name and name.rsplit(".", 1)[-1] in ("_u", "_v")
+    parts = name.split(".")
+    return "parametrizations" in parts and parts[-1] in ("_u", "_v")
 
 
 @torch.no_grad()

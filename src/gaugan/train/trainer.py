@@ -33,6 +33,7 @@ from gaugan.train.distributed import all_ranks_agree, barrier, init_distributed,
 from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectral_vectors
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
+from gaugan.train.precision import bf16_is_native
 from gaugan.train.rng import capture_rng_state, restore_rng_state
 from gaugan.train.samples import sample_grid, save_grid_png, write_samples_page
 from gaugan.train.step import StepModules, TrainingStep, unwrap
@@ -67,6 +68,13 @@ class Trainer:
         if self.device.type == "cuda" and self.dist.enabled:
             self.device = resolve_device(config.device, self.dist.local_rank)
             torch.cuda.set_device(self.device)
+        if config.precision == "bf16" and not bf16_is_native(self.device):
+            warnings.warn(
+                f"precision bf16 requested, but this {self.device.type} has no native bf16 convolutions "
+                f"(CPU capability {torch.backends.cpu.get_cpu_capability()}): training will be much slower "
+                "than fp32",
+                stacklevel=2,
+            )
         self.output_dir = Path(config.output_dir)
         self.checkpoint_dir = self.output_dir / "checkpoints"
         self.show_progress = show_progress and self.dist.is_main

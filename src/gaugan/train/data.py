@@ -1,0 +1,28 @@
+"""The training run's dataset, built from its config."""
+
+from __future__ import annotations
+
+from torch.utils.data import Dataset, Subset
+
+from gaugan.data import build_dataset
+from gaugan.train.config import TrainConfig
+
+
+def build_training_dataset(config: TrainConfig) -> Dataset:
+    """The dataset ``config`` names (with ``.labels``), truncated to ``max_samples`` if set."""
+    dataset = build_dataset(
+        config.dataset,
+        config.dataroot,
+        config.split,
+        preprocess=config.preprocess,
+        load_size=config.load_size,
+        crop_size=config.crop_size,
+        aspect_ratio=config.aspect_ratio,
+        flip=config.flip,
+        palette=config.palette,
+    )
+    if config.max_samples is not None and config.max_samples < len(dataset):
+        subset = Subset(dataset, range(config.max_samples))
+        subset.labels = dataset.labels  # type: ignore[attr-defined]
+        return subset
+    return dataset

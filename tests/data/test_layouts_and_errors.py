@@ -41,6 +41,22 @@ def test_cityscapes_layout_pairs_frames_and_reads_35_ids_with_instances(tmp_path
     assert dataset.labels.names[26] == "car"
 
 
+def test_cmp_facades_base_and_extended_folders(tmp_path):
+    label = np.ones((32, 48), np.uint8)
+    label[10:20, 10:20] = 3  # window
+    for folder, name in (("base", "cmp_b0001"), ("extended", "cmp_x0001")):
+        _jpg(tmp_path / folder / f"{name}.jpg")
+        _png(tmp_path / folder / f"{name}.png", label)
+    dataset = build_dataset("facades", tmp_path, "all", preprocess="none", flip=False)
+    assert len(dataset) == 2 and dataset.labels.semantic_channels == 13
+    assert dataset.labels.names[3] == "window"
+    assert set(dataset[0]["label"].unique().tolist()) == {1, 3}
+    _png(tmp_path / "base/cmp_b0002.png", np.full((32, 48), 13, np.uint8))
+    _jpg(tmp_path / "base/cmp_b0002.jpg")
+    with pytest.raises(DatasetError, match=r"cmp_b0002.png: label ids outside 0..12: 13"):
+        build_dataset("facades", tmp_path, "all", preprocess="none")[1]
+
+
 def test_folder_with_class_id_pngs_and_split_lists(tmp_path):
     root = tmp_path / "ds"
     for name in ("a", "b", "c"):

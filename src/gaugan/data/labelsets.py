@@ -21,6 +21,7 @@ BUILTIN = {
     "ade20k-outdoor": ("ade20k.csv", True, False),
     "cityscapes": ("cityscapes.csv", False, True),
     "labelmefacade": ("labelmefacade.csv", False, False),
+    "facades": ("facades.csv", False, False),
 }
 
 

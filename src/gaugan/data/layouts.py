@@ -10,6 +10,8 @@ cityscapes     ROOT/leftImg8bit/{split}/CITY/*_leftImg8bit.png, ROOT/gtFine/{spl
 folder         ROOT/images/, ROOT/labels/ (class-id PNGs, or colour PNGs with a palette), optional
                ROOT/instances/, optional split lists ROOT/{split}.txt naming images
 labelmefacade  the folder layout with the LabelMeFacade palette and its train.txt / test.txt
+facades        CMP Facades as distributed: ROOT/{base,extended}/cmp_*.jpg + cmp_*.png (label indices
+               1..12; id 0 unused, 13 channels as in the paper's code), optional ROOT/{split}.txt
 """
 
 from __future__ import annotations
@@ -110,3 +112,20 @@ def folder(
 
 def labelmefacade(root: Path, split: str, preprocess: Preprocess) -> PairedDataset:
     return folder(root, split, preprocess, labels=load_labelset("labelmefacade"))
+
+
+def facades(root: Path, split: str, preprocess: Preprocess) -> PairedDataset:
+    labels = load_labelset("facades")
+    folders = [d for d in (root / "base", root / "extended") if d.is_dir()] or [root]
+    files = [p for d in folders for p in list_images(d)]
+    images = [p for p in files if p.suffix.lower() in (".jpg", ".jpeg")]
+    label_files = [p for p in files if p.suffix.lower() == ".png"]
+    split_file = root / f"{split}.txt"
+    if split_file.is_file():
+        wanted = {Path(line.strip()).stem for line in split_file.read_text().splitlines() if line.strip()}
+        images = [p for p in images if p.stem in wanted]
+        label_files = [p for p in label_files if p.stem in wanted]
+    elif split not in ("all", "train"):
+        raise DatasetError(f"split list not found: {split_file} (CMP Facades has no official split; 'all' uses every file)")
+    samples = pair_by_stem(images, label_files, None, root)
+    return PairedDataset(samples, labels, IdDecoder(labels), preprocess)

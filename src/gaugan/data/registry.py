@@ -9,7 +9,7 @@ from gaugan.data.errors import DatasetError
 from gaugan.data.paired import PairedDataset
 from gaugan.data.transforms import Preprocess
 
-DATASETS = ("coco-stuff", "ade20k", "ade20k-outdoor", "cityscapes", "folder", "labelmefacade")
+DATASETS = ("coco-stuff", "ade20k", "ade20k-outdoor", "cityscapes", "facades", "folder", "labelmefacade")
 
 
 def build_dataset(
@@ -35,6 +35,8 @@ def build_dataset(
         return layouts.ade20k(root, split, opts, outdoor_only=name == "ade20k-outdoor")
     if name == "cityscapes":
         return layouts.cityscapes(root, split, opts)
+    if name == "facades":
+        return layouts.facades(root, split, opts)
     if name == "labelmefacade":
         return layouts.labelmefacade(root, split, opts)
     if name == "folder":

@@ -1,0 +1,127 @@
+"""`gaugan evaluate` and `gaugan train-segmenter`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    evaluate = subparsers.add_parser("evaluate", help="mIoU, accuracy (segmenter) and FID/KID of a checkpoint on a dataset split")
+    evaluate.add_argument("checkpoint")
+    _dataset_args(evaluate, default_split="val")
+    evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx")
+    evaluate.add_argument("--segmenter-input", default="minus1_1", choices=("minus1_1", "zero_one", "imagenet"))
+    evaluate.add_argument("--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth")
+    evaluate.add_argument("--no-fid", action="store_true", help="skip FID/KID")
+    evaluate.add_argument("--stats-cache", default=str(Path.home() / ".cache" / "gaugan" / "fid_stats"))
+    evaluate.add_argument("--batch-size", type=int, default=8)
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("-o", "--output", help="write the results as JSON here")
+    evaluate.set_defaults(func=run_evaluate)
+
+    train = subparsers.add_parser("train-segmenter", help="train the small segmenter on a dataset's real images")
+    _dataset_args(train, default_split="train")
+    train.add_argument("--size", type=int, default=64, help="square training size (multiple of 8)")
+    train.add_argument("--steps", type=int, default=500)
+    train.add_argument("--batch-size", type=int, default=8)
+    train.add_argument("--width", type=int, default=32)
+    train.add_argument("--val-split", help="report mIoU on this split after training")
+    train.add_argument("-o", "--output", required=True, help="segmenter directory to write")
+    train.set_defaults(func=run_train_segmenter)
+
+
+def _dataset_args(parser: argparse.ArgumentParser, default_split: str) -> None:
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--dataroot", required=True)
+    parser.add_argument("--split", default=default_split)
+    parser.add_argument("--palette", help="palette for colour-coded folder datasets")
+    parser.add_argument("--max-samples", type=int, help="use only the first N samples")
+
+
+def _dataset(args: argparse.Namespace, split: str, size: tuple[int, int]):
+    from torch.utils.data import Subset
+
+    from gaugan.data import build_dataset
+
+    height, width = size
+    dataset = build_dataset(args.dataset, args.dataroot, split, preprocess="fixed", crop_size=width,
+                            aspect_ratio=width / height, flip=False, palette=args.palette)
+    if args.max_samples is not None and args.max_samples < len(dataset):
+        labels = dataset.labels
+        dataset = Subset(dataset, range(args.max_samples))
+        dataset.labels = labels  # type: ignore[attr-defined]
+    return dataset
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from gaugan.data import DatasetError
+    from gaugan.eval.evaluate import evaluate
+    from gaugan.eval.fid import statistics_cache_key
+    from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
+    from gaugan.eval.segmenters import load_segmenter
+    from gaugan.models import CheckpointError, GauGAN
+
+    try:
+        model = GauGAN.from_pretrained(args.checkpoint)
+        size = model.generator.config.output_size
+        dataset = _dataset(args, args.split, size)
+        if dataset.labels.names != model.labels.names:
+            print(f"gaugan evaluate: the checkpoint's classes differ from the {args.dataset} dataset's", file=sys.stderr)
+            return 2
+        segment = None
+        if args.segmenter:
+            segment, classes = load_segmenter(args.segmenter, args.segmenter_input)
+            if classes is not None and classes != model.labels.num_classes:
+                print(f"gaugan evaluate: the segmenter predicts {classes} classes, the model has {model.labels.num_classes}", file=sys.stderr)
+                return 2
+        inception = None
+        notes = []
+        if not args.no_fid:
+            try:
+                inception = FIDInceptionV3.from_file(args.inception_weights)
+            except InceptionWeightsMissing as err:
+                if args.inception_weights:
+                    raise
+                notes.append(f"FID/KID skipped: {err}")
+    except (CheckpointError, DatasetError, FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"gaugan evaluate: {err}", file=sys.stderr)
+        return 2
+    stats_path = None
+    if inception is not None:
+        stats_path = Path(args.stats_cache) / statistics_cache_key(args.dataset, args.dataroot, args.split, size, len(dataset))
+    result = evaluate(model, dataset, segment, inception, args.batch_size, args.seed, stats_path, progress=sys.stderr.isatty())
+    result.notes += notes
+    if segment is None:
+        result.notes.append("mIoU/accuracy skipped: pass --segmenter (see gaugan train-segmenter)")
+    print(result.table())
+    if args.output:
+        Path(args.output).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    return 0
+
+
+def run_train_segmenter(args: argparse.Namespace) -> int:
+    from gaugan.data import DatasetError
+    from gaugan.eval.segmenters import load_segmenter, save_segmenter
+    from gaugan.eval.train_segmenter import evaluate_segmenter_on, train_segmenter
+
+    try:
+        dataset = _dataset(args, args.split, (args.size, args.size))
+        val = _dataset(args, args.val_split, (args.size, args.size)) if args.val_split else None
+    except (DatasetError, ValueError) as err:
+        print(f"gaugan train-segmenter: {err}", file=sys.stderr)
+        return 2
+    model, losses = train_segmenter(dataset, dataset.labels, args.steps, args.batch_size, width=args.width,
+                                    progress=sys.stderr.isatty())
+    meta = {"dataset": args.dataset, "split": args.split, "size": args.size, "steps": args.steps,
+            "final_loss": losses[-1], "labels": dataset.labels.to_dict()}
+    save_segmenter(model, Path(args.output), meta)
+    report = {"steps": args.steps, "first_loss": losses[0], "final_loss": losses[-1], "output": args.output}
+    if val is not None:
+        segment, _ = load_segmenter(args.output)
+        scores = evaluate_segmenter_on(val, segment, dataset.labels)
+        report.update(val_miou=scores.miou, val_accuracy=scores.accuracy)
+    print(json.dumps(report))
+    return 0

@@ -1,0 +1,123 @@
+"""The paper's evaluation: generate from held-out label maps, then score semantic fidelity
+(mIoU / accuracy of a segmenter on the generated images) and realism (FID, KID vs the real images).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
+from gaugan.eval.segmentation_metrics import ConfusionMatrix
+from gaugan.eval.train_segmenter import score_segmenter
+from gaugan.models import GauGAN
+from gaugan.semantics import semantic_input
+
+
+@dataclass
+class EvaluationResult:
+    images: int
+    miou: float | None = None
+    accuracy: float | None = None
+    miou_real: float | None = None
+    accuracy_real: float | None = None
+    fid: float | None = None
+    kid: float | None = None
+    kid_std: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def table(self) -> str:
+        def fmt(value: float | None, scale: float = 1.0) -> str:
+            return "n/a" if value is None else f"{value * scale:.1f}"
+
+        lines = [
+            f"{'':<22}{'mIoU':>8}{'accu':>8}{'FID':>8}",
+            f"{'generated':<22}{fmt(self.miou, 100):>8}{fmt(self.accuracy, 100):>8}{fmt(self.fid):>8}",
+        ]
+        if self.miou_real is not None:
+            lines.append(f"{'real (segmenter ref.)':<22}{fmt(self.miou_real, 100):>8}{fmt(self.accuracy_real, 100):>8}{'':>8}")
+        if self.kid is not None:
+            lines.append(f"KID {self.kid * 1000:.2f} +- {self.kid_std * 1000:.2f} (x 1e-3)")
+        lines.append(f"{self.images} images")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def _collate(items: list[dict]) -> dict:
+    out = {"image": torch.stack([i["image"] for i in items]), "label": torch.stack([i["label"] for i in items])}
+    if "instance" in items[0]:
+        out["instance"] = torch.stack([i["instance"] for i in items])
+    return out
+
+
+@torch.no_grad()
+def evaluate(
+    model: GauGAN,
+    dataset: Dataset,
+    segment=None,
+    inception: torch.nn.Module | None = None,
+    batch_size: int = 8,
+    seed: int = 0,
+    real_stats_path: Path | None = None,
+    score_real: bool = True,
+    progress: bool = True,
+) -> EvaluationResult:
+    """Generate one image per label map (z drawn from ``seed`` for encoder models) and score them."""
+    model = model.eval()
+    labels = model.labels
+    confusion = ConfusionMatrix(labels.num_classes, labels.dontcare_id) if segment is not None else None
+    confusion_real = ConfusionMatrix(labels.num_classes, labels.dontcare_id) if segment is not None and score_real else None
+    fake_features, real_features = [], []
+    cached_real = FeatureStatistics.load(real_stats_path) if real_stats_path is not None and real_stats_path.is_file() else None
+    generator = torch.Generator().manual_seed(seed)
+    count = 0
+    loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate)
+    for batch in tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr):
+        ids = batch["label"]
+        semantics = semantic_input(ids, labels, batch.get("instance") if labels.instance else None)
+        if getattr(model.generator.config, "use_vae", False):
+            z = torch.randn(ids.size(0), model.generator.config.z_dim, generator=generator)
+            fake = model(semantics, z=z)
+        else:
+            fake = model(semantics)
+        if fake.shape[-2:] != ids.shape[-2:]:
+            raise ValueError(f"generated {tuple(fake.shape[-2:])} but labels are {tuple(ids.shape[-2:])}: build the dataset at the model's size")
+        count += ids.size(0)
+        if confusion is not None:
+            score_segmenter(segment, fake, ids, confusion)
+        if confusion_real is not None:
+            score_segmenter(segment, batch["image"], ids, confusion_real)
+        if inception is not None:
+            fake_features.append(inception((fake + 1) / 2).double().numpy())
+            if cached_real is None:
+                real_features.append(inception((batch["image"] + 1) / 2).double().numpy())
+    result = EvaluationResult(images=count)
+    if confusion is not None:
+        scores = confusion.result()
+        result.miou, result.accuracy = scores.miou, scores.accuracy
+    if confusion_real is not None:
+        scores = confusion_real.result()
+        result.miou_real, result.accuracy_real = scores.miou, scores.accuracy
+    if inception is not None:
+        fake_array = np.concatenate(fake_features)
+        if cached_real is None:
+            real_array = np.concatenate(real_features)
+            cached_real = FeatureStatistics.of(real_array)
+            if real_stats_path is not None:
+                cached_real.save(real_stats_path)
+            result.kid, result.kid_std = kernel_inception_distance(fake_array, real_array, subsets=20, subset_size=min(1000, count))
+        else:
+            result.notes.append(f"real-image statistics from the cache {real_stats_path} (KID needs the features: not computed)")
+        result.fid = frechet_distance(FeatureStatistics.of(fake_array), cached_real)
+        if count < 2048:
+            result.notes.append(f"FID over {count} images is biased upwards; the paper's numbers use the full validation sets")
+    return result

@@ -1,0 +1,63 @@
+"""A small, honest segmentation network for the paper's semantic-fidelity protocol on any dataset.
+
+The paper scores generated images with dataset-specific segmenters (DeepLabV2, UperNet, DRN)
+that cannot be downloaded here and exist for few datasets. `SmallSegmenter` is a compact
+encoder-decoder (a U-Net with batch norm) trained on the *real* images of a dataset by
+`gaugan train-segmenter`; its mIoU on real held-out images is reported next to its mIoU on
+generated ones, so the gap between the two is what measures the generator.
+
+Input (N, 3, H, W) RGB in [-1, 1], H and W multiples of 2^depth; output (N, C, H, W) logits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class SegmenterConfig:
+    num_classes: int
+    width: int = 32
+    depth: int = 3
+
+    def to_dict(self) -> dict:
+        return {"type": "small_segmenter", **asdict(self)}
+
+
+def _double_conv(fin: int, fout: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(fin, fout, 3, padding=1, bias=False), nn.BatchNorm2d(fout), nn.ReLU(inplace=True),
+        nn.Conv2d(fout, fout, 3, padding=1, bias=False), nn.BatchNorm2d(fout), nn.ReLU(inplace=True),
+    )
+
+
+class SmallSegmenter(nn.Module):
+    # Scriptable (torch.jit.script) for export; the config dataclass stays a Python-only attribute.
+    __jit_ignored_attributes__ = ["config"]
+
+    def __init__(self, config: SegmenterConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.factor = 2**config.depth
+        widths = [config.width * 2**i for i in range(config.depth + 1)]
+        self.stem = _double_conv(3, widths[0])
+        self.down = nn.ModuleList(_double_conv(widths[i], widths[i + 1]) for i in range(config.depth))
+        self.up = nn.ModuleList(_double_conv(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(config.depth)))
+        self.head = nn.Conv2d(widths[0], config.num_classes, 1)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        h, w = images.shape[-2], images.shape[-1]
+        if h % self.factor != 0 or w % self.factor != 0:
+            raise ValueError(f"segmenter input {h}x{w} must be a multiple of {self.factor}")
+        skips = [self.stem(images)]
+        for block in self.down:
+            skips.append(block(F.max_pool2d(skips[-1], 2)))
+        x = skips.pop()
+        for block in self.up:
+            skip = skips.pop()
+            x = block(torch.cat([F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False), skip], 1))
+        return self.head(x)

@@ -1,7 +1,9 @@
 """SPADE model family: generator, encoder, discriminator, the paper's baselines, checkpoints."""
 
+from gaugan.models.clade_generator import CLADEGenerator
 from gaugan.models.concat_generator import ConcatGenerator
 from gaugan.models.config import (
+    CLADEGeneratorConfig,
     ConcatGeneratorConfig,
     ConvEncoderConfig,
     MultiscaleDiscriminatorConfig,
@@ -23,6 +25,8 @@ __all__ = [
     "SPADEGeneratorConfig",
     "ConcatGenerator",
     "ConcatGeneratorConfig",
+    "CLADEGenerator",
+    "CLADEGeneratorConfig",
     "Pix2PixHDGenerator",
     "Pix2PixHDGeneratorConfig",
     "ConvEncoder",

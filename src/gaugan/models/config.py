@@ -89,6 +89,34 @@ class ConcatGeneratorConfig(SPADEGeneratorConfig):
 
 
 @dataclass
+class CLADEGeneratorConfig(SPADEGeneratorConfig):
+    """The SPADE decoder with each SPADE replaced by CLADE, class-adaptive normalisation (Tan et al.).
+
+    SPADE-specific fields (spade_kernel_size, spade_hidden) are ignored.
+
+    Attributes:
+        edge_channel: the last semantic channel is the instance-edge map (``LabelSet.instance``),
+            not a class; it is fed to every CLADE layer as an extra feature channel.
+        positional_encoding: CLADE-ICPE: modulate by each pixel's offset from its region's centre.
+    """
+
+    model_type: ClassVar[str] = "clade_generator"
+
+    edge_channel: bool = True
+    positional_encoding: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.semantic_channels - int(self.edge_channel) < 1:
+            raise ValueError(f"{self.semantic_channels} semantic channels leave no class channel beside the edge channel")
+
+    @property
+    def num_classes(self) -> int:
+        """One-hot class channels of the semantic input (classes + don't-care)."""
+        return self.semantic_channels - int(self.edge_channel)
+
+
+@dataclass
 class Pix2PixHDGeneratorConfig:
     """pix2pixHD-style encoder-decoder generator (the paper's baseline, "pix2pixHD++").
 
@@ -170,6 +198,7 @@ CONFIG_TYPES: dict[str, type] = {
     for cls in (
         SPADEGeneratorConfig,
         ConcatGeneratorConfig,
+        CLADEGeneratorConfig,
         Pix2PixHDGeneratorConfig,
         ConvEncoderConfig,
         MultiscaleDiscriminatorConfig,

@@ -6,8 +6,10 @@ from typing import Any
 
 import torch.nn as nn
 
+from gaugan.models.clade_generator import CLADEGenerator
 from gaugan.models.concat_generator import ConcatGenerator
 from gaugan.models.config import (
+    CLADEGeneratorConfig,
     ConcatGeneratorConfig,
     ConvEncoderConfig,
     MultiscaleDiscriminatorConfig,
@@ -20,9 +22,10 @@ from gaugan.models.encoder import ConvEncoder
 from gaugan.models.generator import SPADEGenerator
 from gaugan.models.pix2pixhd import Pix2PixHDGenerator
 
-# Most specific first: ConcatGeneratorConfig subclasses SPADEGeneratorConfig.
+# Most specific first: ConcatGeneratorConfig and CLADEGeneratorConfig subclass SPADEGeneratorConfig.
 _BUILDERS: list[tuple[type, type]] = [
     (ConcatGeneratorConfig, ConcatGenerator),
+    (CLADEGeneratorConfig, CLADEGenerator),
     (SPADEGeneratorConfig, SPADEGenerator),
     (Pix2PixHDGeneratorConfig, Pix2PixHDGenerator),
     (ConvEncoderConfig, ConvEncoder),

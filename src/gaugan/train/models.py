@@ -32,7 +32,8 @@ def generator_config(config: TrainConfig, labels: LabelSet) -> Any:
         clade = getattr(model_config, "CLADEGeneratorConfig", None)
         if clade is None:
             raise ValueError("this gaugan build has no CLADE generator")
-        return clade(**decoder)
+        # The trailing channel is the instance-edge map only when the label set has one.
+        return clade(**decoder, edge_channel=labels.instance)
     raise ValueError(f"unknown generator {config.generator!r}")
 
 

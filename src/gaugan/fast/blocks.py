@@ -1,0 +1,34 @@
+"""The SPADE residual block for inference, built from a trained `SPADEResnetBlock`."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from gaugan.fast.folding import fold_spade, plain_conv
+from gaugan.fast.labels import LabelLevel
+from gaugan.fast.modulation import FastSPADE
+from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
+
+
+class FastSPADEResnetBlock(nn.Module):
+    """Same function as ``block`` in eval mode: (N, fin, H, W) + labels at (H, W) -> (N, fout, H, W)."""
+
+    def __init__(self, block: SPADEResnetBlock, num_classes: int, interior_lookup: bool = True) -> None:
+        super().__init__()
+        self.learned_shortcut = block.learned_shortcut
+        self.norm_0 = FastSPADE(fold_spade(block.norm_0), num_classes, interior_lookup)
+        self.norm_1 = FastSPADE(fold_spade(block.norm_1), num_classes, interior_lookup)
+        self.conv_0 = plain_conv(block.conv_0)
+        self.conv_1 = plain_conv(block.conv_1)
+        if self.learned_shortcut:
+            self.norm_s = FastSPADE(fold_spade(block.norm_s), num_classes, interior_lookup)
+            self.conv_s = plain_conv(block.conv_s)
+
+    def forward(self, x: torch.Tensor, level: LabelLevel) -> torch.Tensor:
+        shortcut = self.conv_s(self.norm_s(x, level)) if self.learned_shortcut else x
+        # In-place activations: each input is a fresh tensor that nothing else reads.
+        dx = self.conv_0(F.leaky_relu_(self.norm_0(x, level), LRELU_SLOPE))
+        dx = self.conv_1(F.leaky_relu_(self.norm_1(dx, level), LRELU_SLOPE))
+        return dx.add_(shortcut)

@@ -1,0 +1,196 @@
+"""`FastSPADEGenerator`: the trained SPADE generator's eval-mode function, computed faster.
+
+What changes against `SPADEGenerator` (see the other files of this package for why each is exact):
+    - spectral norm divided into plain weights once (`folding.py`);
+    - eval-mode batch norm and ``1 + gamma`` folded into one fused gamma/beta conv per SPADE;
+    - the label map becomes one integer code per pixel, resized once per resolution by index
+      (`labels.py`, `nearest.py`), instead of resizing 184 channels in each of 18 layers;
+    - convs of the one-hot map (SPADE's first conv, the start conv) become table lookups
+      (`onehot_conv.py`), and inside uniform label regions so do gamma and beta (`modulation.py`);
+    - channels_last memory format; optional bf16 autocast and torch.compile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Sequence, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from gaugan.fast.allocator import tune_malloc
+from gaugan.fast.blocks import FastSPADEResnetBlock
+from gaugan.fast.folding import eval_weights, plain_conv
+from gaugan.fast.labels import LabelPyramid, check_label_ids, split_semantics
+from gaugan.fast.onehot_conv import OneHotConv
+from gaugan.models.config import SPADEGeneratorConfig
+from gaugan.models.generator import SPADEGenerator
+from gaugan.nn.blocks import LRELU_SLOPE
+
+LabelInput = Union[torch.Tensor, Sequence]  # (N, C, H, W) semantics, or (label_ids, extras | None)
+PRECISIONS = ("fp32", "bf16")
+
+
+class FastSPADEGenerator(nn.Module):
+    """Inference-only SPADE generator; build it with `from_generator`.
+
+    Its weights are copies: later changes to the source generator are not seen. It has no
+    gradients (every parameter is frozen) and no train mode.
+    """
+
+    def __init__(
+        self,
+        generator: SPADEGenerator,
+        num_onehot_channels: int | None = None,
+        interior_lookup: bool = True,
+        channels_last: bool = True,
+        precision: str = "fp32",
+    ) -> None:
+        super().__init__()
+        if type(generator) is not SPADEGenerator:
+            raise TypeError(f"FastSPADEGenerator needs a SPADEGenerator, got {type(generator).__name__}")
+        config: SPADEGeneratorConfig = generator.config
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        classes = config.semantic_channels if num_onehot_channels is None else num_onehot_channels
+        if not 0 < classes <= config.semantic_channels:
+            raise ValueError(f"num_onehot_channels must be in 1..{config.semantic_channels}, got {classes}")
+        self.config = config
+        self.num_classes = classes
+        self.num_extras = config.semantic_channels - classes
+        self.precision = precision
+        self.channels_last = channels_last
+        if config.use_vae:
+            self.fc = nn.Linear(config.z_dim, generator.fc.out_features)
+            weight, bias = eval_weights(generator.fc)
+            with torch.no_grad():
+                self.fc.weight.copy_(weight)
+                self.fc.bias.copy_(bias)
+        else:
+            self.fc = OneHotConv(*eval_weights(generator.fc), classes)
+        self.blocks = nn.ModuleList(
+            FastSPADEResnetBlock(getattr(generator, name), classes, interior_lookup) for name in self.block_names()
+        )
+        self.conv_img = plain_conv(generator.conv_img)
+        self.requires_grad_(False)
+        self.eval()
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
+
+    @classmethod
+    def from_generator(
+        cls,
+        generator: SPADEGenerator,
+        num_onehot_channels: int | None = None,
+        *,
+        interior_lookup: bool = True,
+        channels_last: bool = True,
+        precision: str = "fp32",
+        compile: bool = False,
+        malloc_tuning: bool = True,
+    ) -> nn.Module:
+        """Build the fast path of a trained `SPADEGenerator` (its eval-mode function).
+
+        Returns a `FastSPADEGenerator` on the source's device (wrapped by ``torch.compile``
+        when ``compile``).
+
+        Args:
+            generator: the reference module; it is only read (its train/eval mode is restored).
+            num_onehot_channels: how many leading semantic channels are one-hot classes
+                (num_classes + don't-care); the rest (the instance-edge map) are extras.
+                Default: all channels.
+            interior_lookup: look up SPADE's gamma/beta inside uniform label regions (the same
+                function: see `gaugan.fast.modulation`).
+            channels_last: run convolutions in channels_last memory format.
+            precision: "fp32", or "bf16" for bf16 autocast (fast only where the hardware has
+                native bf16: CUDA, or CPUs with AVX512-BF16/AMX).
+            compile: wrap the model in ``torch.compile``.
+            malloc_tuning: keep glibc malloc from unmapping big activation buffers after each
+                forward (`gaugan.fast.allocator`); process-wide, off with False or
+                GAUGAN_MALLOC_TUNING=0. Called this late it helps less reliably than calling
+                `gaugan.fast.tune_malloc()` before importing torch, or the MALLOC_*_ variables.
+        """
+        if malloc_tuning:
+            tune_malloc()
+        fast = cls(generator, num_onehot_channels, interior_lookup, channels_last, precision)
+        fast.to(next(generator.parameters()).device)
+        return torch.compile(fast) if compile else fast
+
+    def train(self, mode: bool = True) -> "FastSPADEGenerator":
+        if mode:
+            raise RuntimeError("FastSPADEGenerator is inference-only; train the SPADEGenerator it was built from")
+        return super().train(False)
+
+    def block_names(self) -> list[str]:
+        names = ["head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3"]
+        return names + (["up_4"] if self.config.num_upsampling_layers == "most" else [])
+
+    def upsamples_before(self) -> list[bool]:
+        """Whether x is upsampled (nearest x2) before each block, as in `DecoderGenerator.forward`."""
+        more = self.config.num_upsampling_layers in ("more", "most")
+        return [False, True, more, True, True, True, True] + ([True] if len(self.blocks) == 8 else [])
+
+    def label_pyramid(self, label_input: LabelInput) -> LabelPyramid:
+        """A semantic tensor or (label_ids, extras) -> the `LabelPyramid` the blocks read."""
+        if isinstance(label_input, torch.Tensor):
+            if label_input.size(1) != self.config.semantic_channels:
+                raise ValueError(
+                    f"expected a semantic input of shape (N, {self.config.semantic_channels}, H, W), got {tuple(label_input.shape)}"
+                )
+            ids, extras = split_semantics(label_input, self.num_classes)
+        else:
+            ids, extras = label_input
+            check_label_ids(ids, extras, self.num_classes, self.num_extras)
+        return LabelPyramid(ids, extras, self.num_classes, self.num_extras)
+
+    def latent_size(self, label_size: tuple[int, int]) -> tuple[int, int]:
+        if self.config.use_vae:
+            return self.config.latent_size
+        factor = 2**self.config.upsamplings
+        h, w = label_size
+        if h % factor or w % factor:
+            raise ValueError(
+                f"label map size {h}x{w} must be divisible by {factor} "
+                f"(num_upsampling_layers={self.config.num_upsampling_layers!r})"
+            )
+        return h // factor, w // factor
+
+    @torch.no_grad()
+    def forward(
+        self, label_input: LabelInput, z: torch.Tensor | None = None, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """Generate images.
+
+        Args:
+            label_input: (N, C_sem, H, W) semantic input whose first ``num_onehot_channels``
+                channels are one-hot, or a pair (label_ids (N, H, W) int in 0..K-1,
+                extras (N, C_sem - K, H, W) float or None).
+            z: (N, z_dim) style code, only with ``use_vae``; drawn from N(0, I) when None.
+            generator: RNG for that draw.
+        Returns:
+            (N, 3, H_out, W_out) float32 in [-1, 1], as `SPADEGenerator.forward`.
+        """
+        pyramid = self.label_pyramid(label_input)
+        n = pyramid.batch_size
+        sh, sw = self.latent_size(pyramid.size)
+        bf16 = torch.autocast(pyramid.device.type, dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
+        with bf16:
+            if self.config.use_vae:
+                if z is None:
+                    z = torch.randn(n, self.config.z_dim, generator=generator, device=pyramid.device)
+                if z.shape != (n, self.config.z_dim):
+                    raise ValueError(f"z must have shape ({n}, {self.config.z_dim}), got {tuple(z.shape)}")
+                x = self.fc(z).view(n, -1, sh, sw)
+            else:
+                if z is not None:
+                    raise ValueError("this generator takes no z: it was built with use_vae=False")
+                x = self.fc(pyramid.at((sh, sw)).windows(self.fc.kernel_size))
+            if self.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            for block, upsample in zip(self.blocks, self.upsamples_before()):
+                if upsample:
+                    x = F.interpolate(x, scale_factor=2, mode="nearest")
+                x = block(x, pyramid.at(x.shape[-2:]))
+            x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
+            return torch.tanh(x).float().contiguous()

@@ -10,6 +10,7 @@ from gaugan.data.ade20k import ADE20K, ADE20KOutdoor, outdoor_scene_names
 from gaugan.data.check import CheckReport, check_dataset
 from gaugan.data.cityscapes import Cityscapes
 from gaugan.data.coco_stuff import CocoStuff
+from gaugan.data.batching import collate_samples, first_samples
 from gaugan.data.errors import DatasetError
 from gaugan.data.facades import Facades
 from gaugan.data.folder import FolderDataset, LabelMeFacade
@@ -41,6 +42,8 @@ __all__ = [
     "Preprocess",
     "Sample",
     "build_dataset",
+    "collate_samples",
+    "first_samples",
     "builtin_labelsets",
     "check_dataset",
     "colorize",

@@ -42,18 +42,12 @@ def _dataset_args(parser: argparse.ArgumentParser, default_split: str) -> None:
 
 
 def _dataset(args: argparse.Namespace, split: str, size: tuple[int, int]):
-    from torch.utils.data import Subset
-
-    from gaugan.data import build_dataset
+    from gaugan.data import build_dataset, first_samples
 
     height, width = size
     dataset = build_dataset(args.dataset, args.dataroot, split, preprocess="fixed", crop_size=width,
                             aspect_ratio=width / height, flip=False, palette=args.palette)
-    if args.max_samples is not None and args.max_samples < len(dataset):
-        labels = dataset.labels
-        dataset = Subset(dataset, range(args.max_samples))
-        dataset.labels = labels  # type: ignore[attr-defined]
-    return dataset
+    return first_samples(dataset, args.max_samples)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from gaugan.data.batching import collate_samples
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.train_segmenter import score_segmenter
@@ -52,13 +53,6 @@ class EvaluationResult:
         return "\n".join(lines)
 
 
-def _collate(items: list[dict]) -> dict:
-    out = {"image": torch.stack([i["image"] for i in items]), "label": torch.stack([i["label"] for i in items])}
-    if "instance" in items[0]:
-        out["instance"] = torch.stack([i["instance"] for i in items])
-    return out
-
-
 @torch.no_grad()
 def evaluate(
     model: GauGAN,
@@ -80,7 +74,7 @@ def evaluate(
     cached_real = FeatureStatistics.load(real_stats_path) if real_stats_path is not None and real_stats_path.is_file() else None
     generator = torch.Generator().manual_seed(seed)
     count = 0
-    loader = DataLoader(dataset, batch_size=batch_size, collate_fn=_collate)
+    loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
     for batch in tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr):
         ids = batch["label"]
         semantics = semantic_input(ids, labels, batch.get("instance") if labels.instance else None)

@@ -9,13 +9,10 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from gaugan.data.batching import collate_samples
 from gaugan.eval.segmenter import SegmenterConfig, SmallSegmenter
 from gaugan.eval.segmentation_metrics import ConfusionMatrix, SegmentationScores
 from gaugan.labels import LabelSet
-
-
-def _collate(items: list[dict]) -> dict:
-    return {"image": torch.stack([i["image"] for i in items]), "label": torch.stack([i["label"] for i in items])}
 
 
 def train_segmenter(
@@ -36,7 +33,7 @@ def train_segmenter(
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
     ignore = labels.dontcare_id if labels.dontcare else -100
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=len(dataset) >= batch_size,
-                        collate_fn=_collate, generator=torch.Generator().manual_seed(seed))
+                        collate_fn=collate_samples, generator=torch.Generator().manual_seed(seed))
     losses: list[float] = []
     model.train()
     bar = tqdm(total=steps, desc="train-segmenter", unit="it", disable=not progress, file=sys.stderr)
@@ -68,6 +65,6 @@ def score_segmenter(segment, images: torch.Tensor, labels_ids: torch.Tensor, con
 
 def evaluate_segmenter_on(dataset: Dataset, segment, labels: LabelSet, batch_size: int = 8) -> SegmentationScores:
     confusion = ConfusionMatrix(labels.num_classes, labels.dontcare_id)
-    for batch in DataLoader(dataset, batch_size=batch_size, collate_fn=_collate):
+    for batch in DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples):
         score_segmenter(segment, batch["image"], batch["label"], confusion)
     return confusion.result()

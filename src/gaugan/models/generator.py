@@ -26,7 +26,9 @@ BlockFactory = Callable[[int, int], nn.Module]
 class DecoderGenerator(nn.Module):
     """The decoder skeleton shared by the SPADE generator and its "concat" ablation.
 
-    Subclasses provide ``make_block(fin, fout)``: a module called as block(x, segmap).
+    Subclasses provide ``make_block(fin, fout)``: a module called as block(x, condition), where
+    ``condition = self.condition(segmap)`` is computed once per forward (the label map itself by
+    default; CLADE turns it into per-pixel class ids once instead of in every layer).
     """
 
     def __init__(self, config: SPADEGeneratorConfig) -> None:
@@ -54,6 +56,10 @@ class DecoderGenerator(nn.Module):
 
     def make_block(self, fin: int, fout: int) -> nn.Module:
         raise NotImplementedError
+
+    def condition(self, segmap: torch.Tensor) -> object:
+        """What every block receives besides x; the (N, C, H, W) semantic input by default."""
+        return segmap
 
     def latent_size_for(self, segmap: torch.Tensor) -> tuple[int, int]:
         """Start-map size: the config's for z input, else the label map's size / 2^upsamplings."""
@@ -103,23 +109,24 @@ class DecoderGenerator(nn.Module):
                 raise ValueError("this generator takes no z: it was built with use_vae=False")
             x = self.fc(F.interpolate(segmap, size=(sh, sw), mode="nearest"))
 
-        x = self.head_0(x, segmap)
+        condition = self.condition(segmap)
+        x = self.head_0(x, condition)
         x = _up(x)
-        x = self.G_middle_0(x, segmap)
+        x = self.G_middle_0(x, condition)
         if config.num_upsampling_layers in ("more", "most"):
             x = _up(x)
-        x = self.G_middle_1(x, segmap)
+        x = self.G_middle_1(x, condition)
         x = _up(x)
-        x = self.up_0(x, segmap)
+        x = self.up_0(x, condition)
         x = _up(x)
-        x = self.up_1(x, segmap)
+        x = self.up_1(x, condition)
         x = _up(x)
-        x = self.up_2(x, segmap)
+        x = self.up_2(x, condition)
         x = _up(x)
-        x = self.up_3(x, segmap)
+        x = self.up_3(x, condition)
         if config.num_upsampling_layers == "most":
             x = _up(x)
-            x = self.up_4(x, segmap)
+            x = self.up_4(x, condition)
         x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
         return torch.tanh(x)
 

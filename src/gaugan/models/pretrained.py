@@ -17,7 +17,7 @@ import torch.nn as nn
 
 from gaugan import __version__
 from gaugan.labels import LabelSet
-from gaugan.models.config import ConvEncoderConfig, SPADEGeneratorConfig, config_from_dict, config_to_dict
+from gaugan.models.config import ConvEncoderConfig, SPADEGeneratorConfig, config_to_dict
 from gaugan.models.encoder import ConvEncoder, reparameterize
 from gaugan.models.factory import build_model
 from gaugan.models.weights import CheckpointError, load_weights, save_weights

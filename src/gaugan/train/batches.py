@@ -62,12 +62,3 @@ class EpochBatchSampler:
 
     def __len__(self) -> int:
         return len(self.batches)
-
-
-def collate_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
-    """Stack tensors of equal shape; keep other fields (paths) as lists."""
-    out: dict[str, Any] = {}
-    for key in samples[0]:
-        values = [s[key] for s in samples]
-        out[key] = torch.stack(values) if torch.is_tensor(values[0]) else values
-    return out

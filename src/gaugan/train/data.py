@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from torch.utils.data import Dataset, Subset
+from torch.utils.data import Dataset
 
-from gaugan.data import build_dataset
+from gaugan.data import build_dataset, first_samples
 from gaugan.train.config import TrainConfig
 
 
@@ -21,8 +21,4 @@ def build_training_dataset(config: TrainConfig) -> Dataset:
         flip=config.flip,
         palette=config.palette,
     )
-    if config.max_samples is not None and config.max_samples < len(dataset):
-        subset = Subset(dataset, range(config.max_samples))
-        subset.labels = dataset.labels  # type: ignore[attr-defined]
-        return subset
-    return dataset
+    return first_samples(dataset, config.max_samples)

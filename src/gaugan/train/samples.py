@@ -9,13 +9,13 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gaugan.data.labelsets import colorize
 from gaugan.labels import LabelSet
 
 
 def colorize_ids(label_ids: torch.Tensor, labels: LabelSet) -> torch.Tensor:
     """(N, H, W) internal ids -> (N, 3, H, W) float RGB in [-1, 1] using the label set's palette."""
-    palette = torch.tensor(labels.palette(), dtype=torch.float32, device=label_ids.device)
-    rgb = palette[label_ids.long().clamp(0, len(palette) - 1)]  # (N, H, W, 3)
+    rgb = torch.from_numpy(colorize(label_ids, labels)).float()  # (N, H, W, 3)
     return rgb.permute(0, 3, 1, 2) / 127.5 - 1
 
 

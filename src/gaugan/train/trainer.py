@@ -21,13 +21,14 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
+from gaugan.data.batching import collate_samples
 from gaugan.labels import LabelSet
 from gaugan.losses import VGGLoss
 from gaugan.models import GauGAN, build_model
 from gaugan.models.weights import CheckpointError, load_state_dict_checked
 from gaugan.semantics import semantic_input
 from gaugan.train import checkpoint as ckpt
-from gaugan.train.batches import EpochBatchSampler, SeededSamples, collate_samples, epoch_batches, steps_per_epoch
+from gaugan.train.batches import EpochBatchSampler, SeededSamples, epoch_batches, steps_per_epoch
 from gaugan.train.config import TrainConfig
 from gaugan.train.distributed import all_ranks_agree, barrier, init_distributed, resolve_device
 from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectral_vectors
@@ -36,7 +37,7 @@ from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
 from gaugan.train.precision import bf16_is_native
 from gaugan.train.rng import capture_rng_state, restore_rng_state
 from gaugan.train.samples import sample_grid, save_grid_png, write_samples_page
-from gaugan.train.step import StepModules, TrainingStep, unwrap
+from gaugan.train.step import StepModules, TrainingStep
 
 
 class TrainingDiverged(RuntimeError):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -21,3 +24,11 @@ def tiny_labels() -> LabelSet:
         dataset="tiny",
     )
 
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real sample data beside the repository (<repo>/../shared/data), or $GAUGAN_SHARED_DATA."""
+    root = Path(os.environ.get("GAUGAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    if not root.is_dir():
+        pytest.skip(f"shared sample data not found at {root} (set GAUGAN_SHARED_DATA)")
+    return root

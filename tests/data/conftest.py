@@ -1,20 +1,10 @@
 """Fixtures for the data tests: the real samples next to the repository, and tiny file writers."""
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The real sample data beside the repository (<repo>/../shared/data), or $GAUGAN_SHARED_DATA."""
-    root = Path(os.environ.get("GAUGAN_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-    if not root.is_dir():
-        pytest.skip(f"shared sample data not found at {root} (set GAUGAN_SHARED_DATA)")
-    return root
 
 
 def write_png(path: Path, array: np.ndarray) -> Path:

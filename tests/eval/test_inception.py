@@ -4,18 +4,6 @@ import torch
 from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
 
 
-@pytest.fixture(scope="module")
-def random_weight_file(tmp_path_factory):
-    """A state dict in pytorch-fid's key layout (random weights, with its 1008-way fc, without counters)."""
-    torch.manual_seed(0)
-    state = {k: v for k, v in FIDInceptionV3().state_dict().items() if not k.endswith("num_batches_tracked")}
-    state["fc.weight"] = torch.randn(1008, 2048)
-    state["fc.bias"] = torch.zeros(1008)
-    path = tmp_path_factory.mktemp("w") / "pt_inception-2015-12-05-6726825d.pth"
-    torch.save(state, path)
-    return path
-
-
 def test_fid_inception_has_the_standard_size():
     # torchvision's Inception3 without AuxLogits and fc: 21,785,568 parameters.
     assert sum(p.numel() for p in FIDInceptionV3().parameters()) == 21_785_568

@@ -1,0 +1,88 @@
+"""`gaugan serve [CHECKPOINT]`: the painter app under uvicorn (default model when no checkpoint)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+
+BACKENDS = ("auto", "torch", "fast", "onnx")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="paint label maps in the browser and get pictures (HTTP API + painter page)",
+        description="Start the GauGAN painter: a web page to paint label maps and an HTTP API (docs at /docs).",
+    )
+    parser.add_argument("checkpoint", nargs="?", help="checkpoint directory; default: the embedded landscape model")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--backend", choices=BACKENDS, help="inference backend (default: the Synthesizer's own choice)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument("--queue-size", type=int, default=8, help="synthesis jobs that may wait; more get 503 (default 8)")
+    parser.add_argument("--max-upload-mb", type=float, default=4.0, help="largest accepted upload in MiB (default 4)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads for inference (default: torch's choice)")
+    parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    parser.set_defaults(func=run)
+
+
+def load_app(args: argparse.Namespace):
+    """Build the app from parsed arguments; raises with a message for the user on bad input."""
+    from gaugan.app.extras import load_style_presets, read_painter_settings
+    from gaugan.app.limits import Limits
+    from gaugan.app.server import create_app, encoder_input_size
+    from gaugan.pipeline import Synthesizer
+
+    if args.checkpoint:
+        directory = Path(args.checkpoint)
+    else:
+        from gaugan.default_model import default_checkpoint
+
+        directory = default_checkpoint()
+    limits = Limits(max_upload_bytes=int(args.max_upload_mb * (1 << 20)), queue_size=args.queue_size)
+    options = {"device": args.device, "precision": args.precision}
+    if args.backend:  # only when asked: builds without the backend option keep working
+        options["backend"] = args.backend
+    try:
+        synth = Synthesizer.from_pretrained(directory, **options)
+    except TypeError as err:
+        if "backend" in options and "backend" in str(err):
+            raise ValueError("this gaugan build has no --backend option yet; leave it out") from None
+        raise
+    settings = read_painter_settings(directory, synth.labels)
+    styles = load_style_presets(directory, encoder_input_size(synth)) if synth.has_encoder else []
+    name = directory.name if args.checkpoint else "default landscape model"
+    return create_app(synth, settings=settings, styles=styles, limits=limits, name=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gaugan.app.extras import AppConfigError
+    from gaugan.models import CheckpointError
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        app = load_app(args)
+    except (FileNotFoundError, CheckpointError, AppConfigError, ValueError) as err:
+        print(f"gaugan serve: {err}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host):
+        print(f"gaugan serve: listening on {args.host}: other machines can reach this server", file=sys.stderr)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"GauGAN painter: http://{shown}:{args.port}/  (API docs: /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=1)
+    return 0
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

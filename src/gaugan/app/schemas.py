@@ -1,0 +1,49 @@
+"""Response bodies of the HTTP API (they also make up the OpenAPI document at /docs)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ClassInfo(BaseModel):
+    id: int = Field(description="internal class id, the value painted into a class-id label map")
+    name: str
+    color: tuple[int, int, int] = Field(description="RGB colour of the class in colour-coded label maps")
+    dontcare: bool = Field(False, description="the 'unlabeled' id of label spaces that have one")
+
+
+class StylePresetInfo(BaseModel):
+    name: str = Field(description="value for the style_preset form field")
+    thumbnail: str = Field(description="URL of a small JPEG preview")
+
+
+class LimitsInfo(BaseModel):
+    max_upload_bytes: int
+    queue_size: int
+
+
+class ModelInfo(BaseModel):
+    name: str
+    width: int = Field(description="width in pixels of the pictures (and of the painting canvas)")
+    height: int
+    has_encoder: bool = Field(description="the model takes a style image (style_image / style_preset)")
+    classes: list[ClassInfo]
+    featured: list[int] = Field(description="class ids shown first in the palette")
+    default_class: int = Field(description="class the brush starts with")
+    background_class: int = Field(description="class a new canvas is filled with")
+    style_presets: list[StylePresetInfo]
+    seed_max: int
+    limits: LimitsInfo
+
+
+class LabelMapIds(BaseModel):
+    width: int
+    height: int
+    ids: str = Field(description="base64 of height*width bytes, row-major class ids at the model's size")
+
+
+class Health(BaseModel):
+    status: str
+    pending: int = Field(description="synthesis jobs waiting behind the running one")
+    queue_size: int
+    completed: int

@@ -1,0 +1,67 @@
+"""Tiny painter checkpoints (64 px, ngf 8) and a real `gaugan serve` process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from painter_helpers import build_checkpoint
+
+
+@pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory) -> dict[str, Path]:
+    """{"vae": checkpoint with encoder, app.json and two style presets, "plain": bare checkpoint}."""
+    root = tmp_path_factory.mktemp("painter")
+    return {"vae": build_checkpoint(root / "vae", True), "plain": build_checkpoint(root / "plain", False)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(checkpoints, tmp_path_factory):
+    """Base URL of `gaugan serve <vae checkpoint>` running in a subprocess (uvicorn, loopback)."""
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    for attempt in range(3):  # the free port may be taken between probing and binding
+        port = free_port()
+        log = open(log_path, "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gaugan.cli", "serve", str(checkpoints["vae"]), "--port", str(port),
+             "--threads", "1", "--log-level", "warning"],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline, healthy = time.monotonic() + 120, False
+        while not healthy and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                    healthy = response.status == 200
+            except OSError:
+                time.sleep(0.2)
+        if healthy:
+            break
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        log.close()
+    else:
+        pytest.fail(f"gaugan serve did not start:\n{log_path.read_text()}")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

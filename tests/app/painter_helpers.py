@@ -1,0 +1,56 @@
+"""Tiny painter checkpoints for the app tests: a 4-class toy label set, 64 px, ngf 8."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from gaugan.labels import LabelSet
+from gaugan.models import ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
+
+SIZE = 64
+LABELS = LabelSet(
+    names=("sky", "sea", "grass", "tree"),
+    colors=((120, 170, 255), (20, 60, 160), (90, 190, 60), (20, 90, 30)),
+    dataset="toy",
+)
+SKY, SEA, GRASS, TREE = range(4)
+APP_JSON = {"featured": [GRASS, SKY, SEA], "default_class": GRASS, "background_class": SKY}
+
+
+def build_checkpoint(path: Path, with_encoder: bool) -> Path:
+    """A random-weight GauGAN; init_gain 1 so that labels visibly change the output."""
+    torch.manual_seed(0)
+    config = SPADEGeneratorConfig(semantic_channels=LABELS.semantic_channels, ngf=8, width=SIZE, spade_hidden=8,
+                                  use_vae=with_encoder, z_dim=8, init_gain=1.0)
+    encoder = ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=8, input_size=64, init_gain=1.0)) if with_encoder else None
+    GauGAN(SPADEGenerator(config), LABELS, encoder).save_pretrained(path)
+    if with_encoder:
+        (path / "app.json").write_text(json.dumps(APP_JSON))
+        (path / "styles").mkdir()
+        rng = np.random.default_rng(0)
+        warm = np.zeros((48, 48, 3), np.uint8)
+        warm[..., 0], warm[..., 1] = 230, np.linspace(60, 200, 48, dtype=np.uint8)[:, None]
+        Image.fromarray(warm).save(path / "styles" / "sunset.jpg", quality=90)
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(path / "styles" / "noise.png")
+    return path
+
+
+def png_bytes(array: np.ndarray, **save_args) -> bytes:
+    """PNG (or another format via ``format=``) bytes of a uint8 array."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=save_args.pop("format", "PNG"), **save_args)
+    return buffer.getvalue()
+
+
+def layout() -> np.ndarray:
+    """(64, 64) uint8 ids: sky over sea, grass in the lower left."""
+    ids = np.full((SIZE, SIZE), SKY, np.uint8)
+    ids[SIZE // 2:] = SEA
+    ids[3 * SIZE // 4:, : SIZE // 2] = GRASS
+    return ids

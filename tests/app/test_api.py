@@ -1,0 +1,360 @@
+"""The painter's HTTP API: happy paths, every refusal (413 / 422 / 503 / 404) with its message, and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import http.client
+import io
+import struct
+import threading
+import zlib
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from painter_helpers import GRASS, LABELS, SEA, SIZE, SKY, TREE, layout, png_bytes
+from PIL import Image
+
+from gaugan.app import Limits, create_app
+from gaugan.app.extras import AppConfigError, load_style_presets, read_painter_settings
+from gaugan.app.worker import InferenceWorker, QueueFull
+from gaugan.cli import main
+from gaugan.pipeline import Synthesizer
+
+COLOURS = np.array(LABELS.colors, np.uint8)
+
+
+def make_client(checkpoint, limits=Limits(), warm_up=False) -> TestClient:
+    synth = Synthesizer.from_pretrained(checkpoint)
+    app = create_app(
+        synth,
+        settings=read_painter_settings(checkpoint, synth.labels),
+        styles=load_style_presets(checkpoint, 64),
+        limits=limits,
+        name=checkpoint.name,
+        warm_up=warm_up,
+    )
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def vae(checkpoints):
+    with make_client(checkpoints["vae"]) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def plain(checkpoints):
+    with make_client(checkpoints["plain"]) as client:
+        yield client
+
+
+def synth(client, label_png, expect=200, **fields):
+    files = {"label_map": ("labels.png", label_png, "image/png")}
+    if "style_image" in fields:
+        files["style_image"] = ("style", fields.pop("style_image"), "application/octet-stream")
+    response = client.post("/api/synthesize", files=files, data={k: str(v) for k, v in fields.items()})
+    assert response.status_code == expect, response.text[:300]
+    if expect == 200:
+        assert response.headers["content-type"] == "image/png"
+        image = Image.open(io.BytesIO(response.content))
+        assert image.format == "PNG" and image.size == (SIZE, SIZE)
+        return np.asarray(image.convert("RGB"), np.int16)
+    return response.json()["detail"]
+
+
+# ---------------------------------------------------------------- model info, page, health
+def test_model_info_lists_classes_featured_first_and_presets(vae, plain):
+    info = vae.get("/api/model").json()
+    assert (info["width"], info["height"], info["has_encoder"]) == (SIZE, SIZE, True)
+    assert [(c["id"], c["name"], tuple(c["color"])) for c in info["classes"]] == [
+        (i, n, c) for i, (n, c) in enumerate(zip(LABELS.names, LABELS.colors))
+    ]
+    assert info["featured"] == [GRASS, SKY, SEA]
+    assert (info["default_class"], info["background_class"]) == (GRASS, SKY)
+    assert [p["name"] for p in info["style_presets"]] == ["noise", "sunset"]
+    thumb = vae.get(info["style_presets"][1]["thumbnail"])
+    assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).format == "JPEG"
+    assert vae.get("/api/styles/nope").status_code == 404
+    bare = plain.get("/api/model").json()
+    assert bare["featured"] == [] and bare["background_class"] == 0 and bare["default_class"] == 0
+    assert bare["has_encoder"] is False and bare["style_presets"] == []
+
+
+def test_page_static_files_health_and_openapi(vae):
+    page = vae.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN
+    for name, kind in (("app.js", "javascript"), ("painter.js", "javascript"), ("png.js", "javascript"), ("style.css", "text/css")):
+        response = vae.get(f"/static/{name}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+    assert "image-rendering: pixelated" in vae.get("/static/style.css").text
+    assert vae.get("/healthz").json()["status"] == "ok"
+    paths = vae.get("/openapi.json").json()["paths"]
+    assert {"/api/model", "/api/synthesize", "/api/labelmap", "/healthz"} <= set(paths)
+    assert vae.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../../pyproject.toml",
+    "/static/..%2F..%2Fpyproject.toml",
+    "/static/%2e%2e/%2e%2e/pyproject.toml",
+    "/static/%2E%2E%2F%2E%2E%2Fpyproject.toml",
+    "/static/%252e%252e%252fpyproject.toml",
+    "/static/..\\..\\pyproject.toml",
+    "/static//etc/passwd",
+    "/static/",
+    "/static/painter_helpers.py",
+    "/static/../server.py",
+    "/static/%2e%2e/server.py",
+])
+def test_no_file_outside_the_static_folder(vae, path):
+    response = vae.get(path)
+    assert response.status_code == 404
+    assert "[project]" not in response.text and "root:" not in response.text
+
+
+def test_path_traversal_over_a_raw_socket(live_server):
+    """httpx tidies '..' away before sending; http.client sends the path as written."""
+    host = urlsplit(live_server)
+    for path in ("/static/../../pyproject.toml", "/static/..%2f..%2fpyproject.toml", "/static/%2e%2e/%2e%2e/pyproject.toml",
+                 "/static/../server.py", "/../../../etc/passwd"):
+        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        assert response.status == 404, path
+        assert b"[project]" not in body and b"root:" not in body
+
+
+# ---------------------------------------------------------------- synthesis
+def test_id_and_colour_maps_agree_and_painted_labels_change_the_picture(plain):
+    ids = layout()
+    a = synth(plain, png_bytes(ids))
+    assert np.array_equal(a, synth(plain, png_bytes(COLOURS[ids])))
+    assert np.array_equal(a, synth(plain, png_bytes(np.dstack([COLOURS[ids], np.full(ids.shape, 255, np.uint8)]))))  # RGBA
+    assert a.std() > 5  # not blank
+    painted = ids.copy()
+    painted[4:20, 4:20] = TREE
+    b = synth(plain, png_bytes(painted))
+    diff = np.abs(b - a).sum(-1)
+    assert diff[4:20, 4:20].mean() > 5 * max(diff[40:, 40:].mean(), 0.2)
+    # A map at twice the size is resized with nearest neighbour: same picture.
+    assert np.array_equal(a, synth(plain, png_bytes(np.kron(ids, np.ones((2, 2), np.uint8)))))
+
+
+def test_seed_picks_the_variation_and_repeats(vae, plain):
+    label_png = png_bytes(layout())
+    s3, s3_again, s4 = (synth(vae, label_png, seed=s) for s in (3, 3, 4))
+    assert np.array_equal(s3, s3_again)
+    assert np.abs(s3 - s4).mean() > 1
+    # Without an encoder the seed has nothing to pick.
+    assert np.array_equal(synth(plain, label_png, seed=3), synth(plain, label_png, seed=4))
+
+
+def test_style_presets_and_uploaded_style_images(vae):
+    label_png = png_bytes(layout())
+    seeded = synth(vae, label_png, seed=0)
+    sunset = synth(vae, label_png, style_preset="sunset")
+    noise = synth(vae, label_png, style_preset="noise")
+    assert np.abs(sunset - noise).mean() > 0.5 and np.abs(sunset - seeded).mean() > 0.5
+    assert np.array_equal(sunset, synth(vae, label_png, style_preset="sunset", seed=9))  # a style fixes z
+    photo = np.zeros((80, 120, 3), np.uint8)
+    photo[..., 2] = 200
+    for fmt in ("PNG", "JPEG"):
+        styled = synth(vae, label_png, style_image=png_bytes(photo, format=fmt))
+        assert styled.std() > 5
+    assert synth(vae, label_png, style_preset="") is not None  # an empty form field means "no preset"
+
+
+def test_labelmap_endpoint_returns_ids_at_model_size(vae):
+    ids = layout()
+    big = np.kron(ids, np.ones((2, 2), np.uint8))
+    for upload in (png_bytes(ids), png_bytes(COLOURS[big])):
+        response = vae.post("/api/labelmap", files={"label_map": ("m.png", upload, "image/png")})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        decoded = np.frombuffer(base64.b64decode(body["ids"]), np.uint8).reshape(body["height"], body["width"])
+        assert np.array_equal(decoded, ids)
+    response = vae.post("/api/labelmap", files={"label_map": ("m.png", png_bytes(np.full((SIZE, SIZE), 7, np.uint8)), "image/png")})
+    assert response.status_code == 422 and "class id 7" in response.json()["detail"]
+
+
+# ---------------------------------------------------------------- bad input: 422 naming the problem
+def _bomb_png(width: int, height: int) -> bytes:
+    """A valid PNG header claiming width x height px, with almost no data."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)) + \
+        chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b"")
+
+
+def test_bad_label_maps_are_422_with_the_reason(vae):
+    ids = layout()
+    wrong = COLOURS[ids].copy()
+    wrong[:3, :3] = (1, 2, 3)
+    noisy = png_bytes(np.random.default_rng(0).integers(0, 4, (SIZE, SIZE), np.uint8))
+    truncated = noisy[: len(noisy) // 2]
+    gif = io.BytesIO()
+    Image.fromarray(ids).save(gif, format="GIF")
+    cases = [
+        (b"just some text", "not a PNG or JPEG image"),
+        (b"", "label map is empty"),
+        (gif.getvalue(), "not a PNG or JPEG image"),
+        (png_bytes(COLOURS[ids], format="JPEG"), "label maps must be PNG"),
+        (png_bytes(wrong), "(1, 2, 3) x 9 px"),
+        (png_bytes(np.full((SIZE, SIZE), 9, np.uint8)), "class id 9 is outside 0..3"),
+        (png_bytes(np.zeros((4, 1000), np.uint8)), "is 1000x4 px; this model paints 64x64 and accepts label maps from 8x8 to 512x512"),
+        (png_bytes(np.zeros((SIZE, SIZE), bool)), "unsupported image mode '1'"),
+        (_bomb_png(100_000, 100_000), "claims a picture too large to decode"),
+        (_bomb_png(5000, 5000), "is 5000x5000 px"),
+        (truncated, "label map could not be decoded"),
+    ]
+    for upload, message in cases:
+        detail = synth(vae, upload, expect=422)
+        assert message in detail, (message, detail)
+
+
+def test_bad_fields_and_styles_are_422(vae, plain):
+    label_png = png_bytes(layout())
+    assert "no style encoder" in synth(plain, label_png, expect=422, style_preset="sunset")
+    assert "no style encoder" in synth(plain, label_png, expect=422, style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
+    assert "no style preset named 'nope' (this model has: noise, sunset)" in synth(vae, label_png, expect=422, style_preset="nope")
+    both = synth(vae, label_png, expect=422, style_preset="sunset", style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
+    assert "not both" in both
+    assert "style image is not a PNG or JPEG" in synth(vae, label_png, expect=422, style_image=b"GIF89a....")
+    assert "style image is 4x4 px" in synth(vae, label_png, expect=422, style_image=png_bytes(np.zeros((4, 4, 3), np.uint8)))
+    for seed in (-1, 2**31, "abc"):
+        synth(vae, label_png, expect=422, seed=seed)
+    assert vae.post("/api/synthesize", data={"seed": "1"}).status_code == 422  # no label map
+
+
+# ---------------------------------------------------------------- size limits: 413
+def test_uploads_over_the_limit_are_413(checkpoints):
+    limit = 64 * 1024
+    with make_client(checkpoints["vae"], Limits(max_upload_bytes=limit)) as client:
+        noise = np.random.default_rng(0).integers(0, 255, (200, 200, 3), np.uint8)
+        big = png_bytes(noise)  # ~120 KB: over the per-file limit, under the body limit
+        assert limit < len(big) < Limits(max_upload_bytes=limit).max_body_bytes
+        assert "label map is larger than the upload limit of 64 KiB" in synth(client, big, expect=413)
+        assert "style image is larger" in synth(client, png_bytes(layout()), expect=413, style_image=big)
+        # Declared Content-Length over the body limit: refused before the body is read.
+        body_limit = Limits(max_upload_bytes=limit).max_body_bytes
+        huge = b"\0" * (body_limit + 1)
+        response = client.post("/api/synthesize", content=huge, headers={"Content-Type": "multipart/form-data; boundary=x"})
+        assert response.status_code == 413 and "request body is larger" in response.json()["detail"]
+        # No Content-Length (chunked): the bytes actually read are counted.
+        def chunks():
+            for _ in range(body_limit // 4096 + 1):
+                yield b"\0" * 4096
+        response = client.post("/api/synthesize", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=x"})
+        assert response.status_code == 413 and "request body is larger" in response.json()["detail"]
+        assert synth(client, png_bytes(layout())).std() > 5  # and the server still works
+
+
+# ---------------------------------------------------------------- the bounded queue: 503
+def test_full_queue_is_503_with_retry_after(checkpoints):
+    with make_client(checkpoints["plain"], Limits(queue_size=2)) as client:
+        worker = client.app.state.worker
+        release = threading.Event()
+        started = threading.Event()
+        blocker = worker.submit(lambda: (started.set(), release.wait(30)))
+        assert started.wait(10)
+        waiting = [worker.submit(lambda: None) for _ in range(2)]
+        response = client.post("/api/synthesize", files={"label_map": ("m.png", png_bytes(layout()), "image/png")})
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) >= 1 and "queue is full" in response.json()["detail"]
+        release.set()
+        blocker.result(10)
+        [w.result(10) for w in waiting]
+        assert synth(client, png_bytes(layout())).std() > 5
+
+
+def test_worker_runs_in_order_skips_cancelled_jobs_and_reports_errors():
+    worker = InferenceWorker(max_pending=3)
+    gate, started = threading.Event(), threading.Event()
+    ran = []
+    first = worker.submit(lambda: started.set() or gate.wait(10))
+    assert started.wait(10)  # the running job does not count against the queue
+    second = worker.submit(ran.append, "second")
+    dropped = worker.submit(ran.append, "dropped")
+    failing = worker.submit(lambda: 1 / 0)
+    with pytest.raises(QueueFull) as full:
+        worker.submit(ran.append, "too many")
+    assert full.value.retry_after >= 1
+    assert dropped.cancel()  # its client went away while it waited
+    gate.set()
+    assert first.result(10) is True and second.result(10) is None
+    with pytest.raises(ZeroDivisionError):
+        failing.result(10)
+    assert ran == ["second"] and worker.skipped == 1
+    worker.close()
+
+
+def test_a_job_whose_client_hung_up_is_cancelled():
+    from concurrent.futures import Future
+
+    from gaugan.app.server import ClientGone, wait_for_job
+
+    class GoneRequest:
+        async def is_disconnected(self):
+            return True
+
+    future = Future()
+    with pytest.raises(ClientGone):
+        asyncio.run(wait_for_job(GoneRequest(), future, poll_s=0.01))
+    assert future.cancelled()  # the worker will skip it
+
+
+# ---------------------------------------------------------------- app.json and styles/
+def test_app_json_is_checked(tmp_path):
+    (tmp_path / "app.json").write_text('{"featured": [1, 1, 0], "background_class": 1}')
+    settings = read_painter_settings(tmp_path, LABELS)
+    assert settings.featured == (1, 0) and settings.default_class == 1 and settings.background_class == 1
+    for bad, message in (('{"featured": [9]}', "featured must be a class id in 0..3, got 9"),
+                         ('{"default_class": "sky"}', "default_class must be a class id"), ("[1, 2", "not readable JSON")):
+        (tmp_path / "app.json").write_text(bad)
+        with pytest.raises(AppConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            read_painter_settings(tmp_path, LABELS)
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "broken.jpg").write_bytes(b"nope")
+    with pytest.raises(AppConfigError, match="broken.jpg: not a readable PNG or JPEG"):
+        load_style_presets(tmp_path)
+
+
+# ---------------------------------------------------------------- the CLI
+def test_serve_cli_options_default_model_and_backend(checkpoints, monkeypatch, capsys):
+    import uvicorn
+
+    import gaugan.default_model
+    from gaugan.pipeline import Synthesizer as RealSynthesizer
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    assert main(["serve", str(checkpoints["plain"]), "--port", "8123"]) == 0
+    app, options = calls[-1]
+    assert options["host"] == "127.0.0.1" and options["port"] == 8123 and options["workers"] == 1
+    assert "GauGAN painter: http://127.0.0.1:8123/" in capsys.readouterr().out
+
+    def missing():
+        raise FileNotFoundError("the embedded default model is missing from this install (somewhere)")
+    monkeypatch.setattr(gaugan.default_model, "default_checkpoint", missing)
+    assert main(["serve"]) == 2
+    assert "gaugan serve: the embedded default model is missing" in capsys.readouterr().err
+    assert main(["serve", str(checkpoints["plain"] / "nope")]) == 2
+    assert "checkpoint directory not found" in capsys.readouterr().err
+
+    seen, original = [], RealSynthesizer.from_pretrained
+
+    def from_pretrained(directory, **kwargs):
+        seen.append(kwargs)
+        return original(directory, **{k: v for k, v in kwargs.items() if k != "backend"})
+    monkeypatch.setattr(RealSynthesizer, "from_pretrained", staticmethod(from_pretrained))
+    assert main(["serve", str(checkpoints["plain"])]) == 0
+    assert main(["serve", str(checkpoints["plain"]), "--backend", "torch", "--host", "0.0.0.0"]) == 0
+    assert "backend" not in seen[0] and seen[1]["backend"] == "torch"
+    assert "other machines can reach this server" in capsys.readouterr().err

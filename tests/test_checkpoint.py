@@ -111,3 +111,18 @@ def test_configs_round_trip_and_reject_unknown_fields():
         config_from_dict({**data, "ngff": 3})
     with pytest.raises(ValueError, match="unknown model type 'vqgan'"):
         config_from_dict({"type": "vqgan"})
+
+
+def test_float16_storage_halves_the_files_and_loads_the_rounded_weights(tmp_path, tiny_labels):
+    model = _model(tiny_labels).eval()
+    full = model.save_pretrained(tmp_path / "fp32")
+    half = model.save_pretrained(tmp_path / "fp16", dtype=torch.float16)
+    for name in ("generator.safetensors", "encoder.safetensors"):
+        ratio = (half / name).stat().st_size / (full / name).stat().st_size
+        assert 0.45 < ratio < 0.6, (name, ratio)
+    loaded = GauGAN.from_pretrained(half)
+    original = model.state_dict()
+    for key, value in loaded.state_dict().items():
+        assert value.dtype == original[key].dtype, key  # loading casts back to the module's dtype
+        expected = original[key].half().to(value.dtype) if value.is_floating_point() else original[key]
+        assert torch.equal(value, expected), key

@@ -153,3 +153,16 @@ def test_coco_stuff_clade_generator_parameter_count():
     labels = LabelSet.generic(182, dontcare=True, instance=True)
     generator = CLADEGenerator(CLADEGeneratorConfig(semantic_channels=labels.semantic_channels, edge_channel=True))
     assert sum(p.numel() for p in generator.parameters()) == 72_505_383
+
+
+def test_class_ids_from_one_hot_equal_argmax_also_under_bf16_autocast():
+    from gaugan.nn.clade import ClassLabels
+
+    ids = torch.randint(0, 300, (2, 16, 16))
+    ids[0, :2] = 299  # ids above 256 are not exact in bfloat16
+    one_hot = torch.nn.functional.one_hot(ids, 300).permute(0, 3, 1, 2).float()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        found = ClassLabels.from_semantics(one_hot, edge_channel=False, positional_encoding=False).ids
+    assert torch.equal(found, ids) and torch.equal(found, one_hot.argmax(1))
+    empty = torch.zeros(1, 5, 4, 4)  # no class set: class 0, as argmax says
+    assert torch.equal(ClassLabels.from_semantics(empty, False, False).ids, torch.zeros(1, 4, 4, dtype=torch.long))

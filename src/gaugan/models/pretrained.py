@@ -86,13 +86,17 @@ class GauGAN(nn.Module):
             "encoder": config_to_dict(self.encoder.config) if self.encoder is not None else None,
         }
 
-    def save_pretrained(self, directory: str | Path) -> Path:
-        """Write config.json and safetensors weights into ``directory`` (created if needed)."""
+    def save_pretrained(self, directory: str | Path, dtype: torch.dtype | None = None) -> Path:
+        """Write config.json and safetensors weights into ``directory`` (created if needed).
+
+        ``dtype=torch.float16`` halves the files (the embedded default model is stored so);
+        loading casts back to float32.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        save_weights(self.generator, directory / GENERATOR_FILE, {"gaugan_model": "generator"})
+        save_weights(self.generator, directory / GENERATOR_FILE, {"gaugan_model": "generator"}, dtype)
         if self.encoder is not None:
-            save_weights(self.encoder, directory / ENCODER_FILE, {"gaugan_model": "encoder"})
+            save_weights(self.encoder, directory / ENCODER_FILE, {"gaugan_model": "encoder"}, dtype)
         else:
             (directory / ENCODER_FILE).unlink(missing_ok=True)
         # config.json last: a directory with a config is a complete checkpoint.

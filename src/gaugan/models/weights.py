@@ -16,10 +16,18 @@ class CheckpointError(ValueError):
     """A checkpoint directory or weight file that cannot be used, with the reason and the path."""
 
 
-def save_weights(module: nn.Module, path: str | Path, metadata: dict[str, str] | None = None) -> Path:
-    """Write ``module.state_dict()`` to ``path`` as safetensors, atomically (temp file + rename)."""
+def save_weights(
+    module: nn.Module, path: str | Path, metadata: dict[str, str] | None = None, dtype: torch.dtype | None = None
+) -> Path:
+    """Write ``module.state_dict()`` to ``path`` as safetensors, atomically (temp file + rename).
+
+    ``dtype`` (e.g. torch.float16) stores floating-point tensors in that type to halve the file;
+    `load_weights` casts them back to the module's own dtype.
+    """
     path = Path(path)
     tensors = {name: t.detach().contiguous().cpu() for name, t in module.state_dict().items()}
+    if dtype is not None:
+        tensors = {name: t.to(dtype) if t.is_floating_point() else t for name, t in tensors.items()}
     return write_safetensors_atomic(tensors, path, metadata)
 
 

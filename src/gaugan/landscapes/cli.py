@@ -1,4 +1,4 @@
-"""`gaugan landscapes make -n N --size S -o DIR`."""
+"""`gaugan landscapes make -n N --size S -o DIR` and `gaugan landscapes probe [CHECKPOINT] --data DIR`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("--workers", type=int, help="processes (default: up to 2)")
     make.add_argument("-o", "--output", required=True)
     make.set_defaults(func=run_make)
+    probe = sub.add_parser("probe", help="grass->snow swap and reflection measurements of a landscape model")
+    probe.add_argument("checkpoint", nargs="?", help="checkpoint directory (default: the embedded default model)")
+    probe.add_argument("--data", required=True, help="a folder made by `gaugan landscapes make` at the model's size")
+    probe.add_argument("--split", default="test")
+    probe.add_argument("--layouts", type=int, default=12)
+    probe.add_argument("--seeds", type=int, default=4)
+    probe.add_argument("-o", "--output", help="write the results as JSON here")
+    probe.set_defaults(func=run_probe)
 
 
 def run_make(args: argparse.Namespace) -> int:
@@ -37,4 +45,22 @@ def run_make(args: argparse.Namespace) -> int:
         return 2
     summary["seconds"] = round(time.perf_counter() - start, 1)
     print(json.dumps(summary))
+    return 0
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    from gaugan.default_model import default_checkpoint
+    from gaugan.landscapes.probe_run import format_probes, run_probes
+    from gaugan.pipeline import Synthesizer
+
+    try:
+        checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint()
+        synth = Synthesizer.from_pretrained(checkpoint)
+        result = run_probes(synth, Path(args.data), args.split, args.layouts, args.seeds, progress=sys.stderr.isatty())
+    except (FileNotFoundError, ValueError) as err:
+        print(f"gaugan landscapes probe: {err}", file=sys.stderr)
+        return 2
+    print(format_probes(result))
+    if args.output:
+        Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
     return 0

@@ -21,3 +21,10 @@ def default_checkpoint() -> Path:
             "-o data/landscapes-128 && gaugan train --config configs/landscapes-128.yaml"
         )
     return DEFAULT_CHECKPOINT
+
+
+def resolve_checkpoint(name: str | Path | None) -> Path:
+    """A checkpoint argument as the commands take it: a directory, or None / "default" for the embedded model."""
+    if name is None or str(name) == "default":
+        return default_checkpoint()
+    return Path(name)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="mIoU, accuracy (segmenter) and FID/KID of a checkpoint on a dataset split")
-    evaluate.add_argument("checkpoint")
+    evaluate.add_argument("checkpoint", help="checkpoint directory, or \"default\" for the embedded landscape model")
     _dataset_args(evaluate, default_split="val")
     evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx")
     evaluate.add_argument("--segmenter-input", default="minus1_1", choices=("minus1_1", "zero_one", "imagenet"))
@@ -56,10 +56,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from gaugan.eval.fid import statistics_cache_key
     from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
     from gaugan.eval.segmenters import load_segmenter
+    from gaugan.default_model import resolve_checkpoint
     from gaugan.models import CheckpointError, GauGAN
 
     try:
-        model = GauGAN.from_pretrained(args.checkpoint)
+        model = GauGAN.from_pretrained(resolve_checkpoint(args.checkpoint))
         size = model.generator.config.output_size
         dataset = _dataset(args, args.split, size)
         if dataset.labels.names != model.labels.names:

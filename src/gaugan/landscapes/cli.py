@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("-o", "--output", required=True)
     make.set_defaults(func=run_make)
     probe = sub.add_parser("probe", help="grass->snow swap and reflection measurements of a landscape model")
-    probe.add_argument("checkpoint", nargs="?", help="checkpoint directory (default: the embedded default model)")
+    probe.add_argument("checkpoint", nargs="?", help="checkpoint directory, or \"default\" (the default) for the embedded model")
     probe.add_argument("--data", required=True, help="a folder made by `gaugan landscapes make` at the model's size")
     probe.add_argument("--split", default="test")
     probe.add_argument("--layouts", type=int, default=12)
@@ -49,12 +49,12 @@ def run_make(args: argparse.Namespace) -> int:
 
 
 def run_probe(args: argparse.Namespace) -> int:
-    from gaugan.default_model import default_checkpoint
+    from gaugan.default_model import resolve_checkpoint
     from gaugan.landscapes.probe_run import format_probes, run_probes
     from gaugan.pipeline import Synthesizer
 
     try:
-        checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint()
+        checkpoint = resolve_checkpoint(args.checkpoint)
         synth = Synthesizer.from_pretrained(checkpoint)
         result = run_probes(synth, Path(args.data), args.split, args.layouts, args.seeds, progress=sys.stderr.isatty())
     except (FileNotFoundError, ValueError) as err:

@@ -1,4 +1,5 @@
-"""Generator forward time: the reference SPADE generator vs its fast path vs CLADE.
+"""Generator forward time: the reference SPADE generator vs its fast path, bf16, torch.compile,
+onnxruntime and CLADE.
 
 COCO-Stuff configuration (184 semantic channels: 182 classes + don't-care + instance edges,
 ngf 64), batch 1, random weights (Glorot, gain 0.02) whose batch-norm statistics come from two
@@ -12,9 +13,13 @@ nearest), else a synthetic map of Voronoi regions with random classes and one in
 region. A "noise labels" row shows the fast path's worst case: a label map with no uniform
 region at all, where every pixel takes the per-pixel path.
 
+GFLOP per forward is counted by ``torch.utils.flop_counter.FlopCounterMode`` on the module that
+runs (2 per multiply-add of convolutions and matmuls; table lookups count 0); for onnxruntime,
+on the torch module it was exported from (`gaugan.export.graphs`). GFLOP/s = GFLOP / median time.
+
     python benchmarks/generator.py [--sizes 256 128] [--repeats 5] [--warmup 1] [--threads 2]
         [--label-map train_label/X.png --instance-map train_inst/X.png] [--compile] [--force-bf16]
-        [--no-malloc-tuning] [--quick]
+        [--no-malloc-tuning] [--no-onnx] [--quick]
 """
 
 from __future__ import annotations
@@ -35,18 +40,24 @@ import resource  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
 from typing import Callable  # noqa: E402
+
+import tempfile  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from PIL import Image  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from gaugan.export import OnnxGauGAN, export_onnx  # noqa: E402
+from gaugan.export.graphs import LookupSPADEGraph  # noqa: E402
 from gaugan.fast import FastSPADEGenerator  # noqa: E402
-from gaugan.labels import LabelSet
-from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, SPADEGenerator, SPADEGeneratorConfig
-from gaugan.semantics import semantic_input
-from gaugan.train.precision import bf16_is_native
+from gaugan.labels import LabelSet  # noqa: E402
+from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig  # noqa: E402
+from gaugan.semantics import semantic_input  # noqa: E402
+from gaugan.train.precision import bf16_is_native  # noqa: E402
 
 LABELS = LabelSet.generic(182, dontcare=True, instance=True)
 NUM_ONEHOT = LABELS.num_classes + 1  # classes + don't-care; the last channel is the edge map
@@ -59,6 +70,14 @@ class Variant:
     times: list[float]
     faults: list[int]
     max_diff: float | None = None  # vs the reference, relative to the reference's largest |value|
+    gflop: float | None = None
+
+
+def count_gflop(run: Callable[[], object]) -> float:
+    """GFLOP of one call (2 per multiply-add; lookups and element-wise ops count 0)."""
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        run()
+    return counter.get_total_flops() / 1e9
 
 
 def voronoi_labels(size: int, regions: int = 24, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,34 +119,62 @@ def with_batchnorm_statistics(generator: torch.nn.Module, semantics: torch.Tenso
     return generator.eval()
 
 
-def build_variants(size: int, semantics: torch.Tensor, noise: torch.Tensor, args) -> list[Variant]:
+def build_variants(size: int, ids: torch.Tensor, instances: torch.Tensor, noise: torch.Tensor, args, notes: list[str]) -> list[Variant]:
+    """The models to time, each checked against the reference; ``notes`` collects skipped rows."""
+    semantics = semantic_input(ids, LABELS, instances)
     torch.manual_seed(0)
     config = dict(semantic_channels=LABELS.semantic_channels, width=size)
     reference = with_batchnorm_statistics(SPADEGenerator(SPADEGeneratorConfig(**config)), semantics)
     fast_options = dict(num_onehot_channels=NUM_ONEHOT, malloc_tuning=False)
-    variants = [("SPADE reference (fp32, NCHW)", reference, semantics)]
-    variants.append(("fast fp32 channels_last", FastSPADEGenerator.from_generator(reference, **fast_options), semantics))
-    variants.append(("fast fp32 channels_last, no interior lookup", FastSPADEGenerator.from_generator(reference, interior_lookup=False, **fast_options), semantics))
+    fast = FastSPADEGenerator.from_generator(reference, **fast_options)
+    # (name, callable, FLOP-counting callable or None to reuse the previous count, compare with the reference)
+    rows: list[tuple[str, Callable[[], torch.Tensor], Callable[[], object] | None, bool]] = [
+        ("SPADE reference (fp32)", lambda: reference(semantics), lambda: reference(semantics), False),
+        ("fast fp32", lambda: fast(semantics), lambda: fast(semantics), True),
+    ]
     if not args.quick:
-        variants.append(("fast fp32 NCHW", FastSPADEGenerator.from_generator(reference, channels_last=False, **fast_options), semantics))
-        variants.append(("fast fp32 channels_last, noise labels", variants[1][1], noise))
+        no_interior = FastSPADEGenerator.from_generator(reference, interior_lookup=False, **fast_options)
+        rows.append(("fast fp32, no interior lookup", lambda: no_interior(semantics), lambda: no_interior(semantics), True))
+        rows.append(("fast fp32, noise labels (worst case)", lambda: fast(noise), lambda: fast(noise), False))
     if bf16_is_native() or args.force_bf16:
-        variants.append(("fast bf16 autocast channels_last", FastSPADEGenerator.from_generator(reference, precision="bf16", **fast_options), semantics))
+        fast_bf16 = FastSPADEGenerator.from_generator(reference, precision="bf16", **fast_options)
+        rows.append(("fast bf16 autocast", lambda: fast_bf16(semantics), None, True))
+    else:
+        notes.append("fast bf16: skipped, this CPU has no native bf16 convolutions "
+                     "(torch.ops.mkldnn._is_mkldnn_bf16_supported() is False; 6-250x slower than fp32 here; --force-bf16 to time it)")
     if args.compile:
-        variants.append(("fast fp32 channels_last + torch.compile", FastSPADEGenerator.from_generator(reference, compile=True, **fast_options), semantics))
+        compiled = FastSPADEGenerator.from_generator(reference, compile=True, **fast_options)
+        start = time.perf_counter()
+        compiled(semantics)
+        notes.append(f"torch.compile of the fast path: {time.perf_counter() - start:.0f} s to compile at {size}x{size}")
+        rows.append(("fast fp32 + torch.compile", lambda: compiled(semantics), None, True))
+    else:
+        notes.append("torch.compile: skipped (--compile to time it; compiling the fast path took 3-5 minutes here, "
+                     "with graph breaks at its data-dependent label processing, and gained nothing measurable)")
+    if not args.no_onnx:
+        onnx_dir = tempfile.TemporaryDirectory(prefix="gaugan-bench-onnx-")
+        export_onnx(GauGAN(reference, LABELS), Path(onnx_dir.name) / "onnx")
+        runtime = OnnxGauGAN(Path(onnx_dir.name) / "onnx", threads=args.threads)
+        onnx_dir.cleanup()  # the sessions hold the model
+        graph = LookupSPADEGraph(reference, LABELS)
+        rows.append(("onnxruntime (lookup graph, fp32)", lambda: runtime.generate(ids, instances), lambda: graph(ids, instances), True))
     clade = CLADEGeneratorConfig(edge_channel=True, **config)
-    variants.append(("CLADE (fp32, NCHW)", with_batchnorm_statistics(CLADEGenerator(clade), semantics), semantics))
+    clade_model = with_batchnorm_statistics(CLADEGenerator(clade), semantics)
+    rows.append(("CLADE (fp32)", lambda: clade_model(semantics), lambda: clade_model(semantics), False))
     if not args.quick:
         icpe = CLADEGeneratorConfig(edge_channel=True, positional_encoding=True, **config)
-        variants.append(("CLADE-ICPE (fp32, NCHW)", with_batchnorm_statistics(CLADEGenerator(icpe), semantics), semantics))
+        icpe_model = with_batchnorm_statistics(CLADEGenerator(icpe), semantics)
+        rows.append(("CLADE-ICPE (fp32)", lambda: icpe_model(semantics), lambda: icpe_model(semantics), False))
 
     out = []
+    gflop = None
     with torch.no_grad():
         expected = reference(semantics)
-        for name, model, inputs in variants:
-            variant = Variant(name, lambda model=model, inputs=inputs: model(inputs), [], [])
-            if name.startswith("fast") and inputs is semantics:
-                variant.max_diff = ((model(inputs) - expected).abs().max() / expected.abs().max()).item()
+        for name, run, flops, compare in rows:
+            gflop = count_gflop(flops) if flops is not None else gflop
+            variant = Variant(name, run, [], [], gflop=gflop)
+            if compare:
+                variant.max_diff = ((run() - expected).abs().max() / expected.abs().max()).item()
             out.append(variant)
     return out
 
@@ -157,7 +204,8 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also time torch.compile of the fast path (minutes to compile)")
     parser.add_argument("--force-bf16", action="store_true", help="time bf16 even on CPUs without native bf16 convolutions")
     parser.add_argument("--no-malloc-tuning", action="store_true", help="keep glibc malloc's defaults (see gaugan.fast.allocator)")
-    parser.add_argument("--quick", action="store_true", help="128x128 only, 2 repeats, fewer variants (< 1 minute)")
+    parser.add_argument("--no-onnx", action="store_true", help="leave out onnxruntime (its export takes a while at 256x256)")
+    parser.add_argument("--quick", action="store_true", help="128x128 only, 2 repeats, fewer variants (about a minute)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.repeats = [128], 2
@@ -171,11 +219,10 @@ def main() -> None:
 
     print(f"{datetime.date.today()}  {platform.processor() or platform.machine()}  torch {torch.__version__}  "
           f"cpu capability {torch.backends.cpu.get_cpu_capability()}  threads {args.threads}  malloc {malloc}")
-    if not (bf16_is_native() or args.force_bf16):
-        print("bf16: skipped, this CPU has no native bf16 convolutions (--force-bf16 to time it anyway)")
     print()
-    print("| size | variant | median s | min | max | vs reference | page faults / forward | max diff (rel.) |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| size | variant | ms / image | min | max | vs reference | GFLOP | GFLOP/s | page faults / forward | max diff (rel.) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    notes: list[str] = []
     for size in args.sizes:
         if args.label_map:
             ids, instances = file_labels(args.label_map, args.instance_map, size)
@@ -184,16 +231,21 @@ def main() -> None:
         semantics = semantic_input(ids, LABELS, instances)
         noise_ids = torch.randint(0, NUM_ONEHOT, (1, size, size), generator=torch.Generator().manual_seed(1))
         noise = semantic_input(noise_ids, LABELS, noise_ids)
-        variants = build_variants(size, semantics, noise, args)
+        variants = build_variants(size, ids, instances, noise, args, notes)
         time_variants(variants, args.repeats, args.warmup)
         base = statistics.median(variants[0].times)
         for v in variants:
             median = statistics.median(v.times)
             diff = "" if v.max_diff is None else f"{v.max_diff:.1e}"
-            print(f"| {size} | {v.name} | {median:.3f} | {min(v.times):.3f} | {max(v.times):.3f} | "
-                  f"{base / median:.2f}x | {statistics.median(v.faults):,.0f} | {diff} |", flush=True)
+            print(f"| {size} | {v.name} | {1000 * median:.0f} | {1000 * min(v.times):.0f} | {1000 * max(v.times):.0f} | "
+                  f"{base / median:.2f}x | {v.gflop:.1f} | {v.gflop / median:.0f} | {statistics.median(v.faults):,.0f} | {diff} |",
+                  flush=True)
         source = args.label_map or "synthetic Voronoi regions"
-        print(f"|  | label map: {source}; {irregular_fraction(semantics):.0%} of pixels near a boundary |  |  |  |  |  |  |", flush=True)
+        print(f"|  | label map: {source}; {irregular_fraction(semantics):.0%} of pixels near a boundary |  |  |  |  |  |  |  |  |",
+              flush=True)
+    print()
+    for note in dict.fromkeys(notes):
+        print(f"- {note}")
 
 
 if __name__ == "__main__":

@@ -72,16 +72,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--keep-going", action="store_true", help="skip bad inputs instead of stopping")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument(
+        "--backend", choices=("auto", "torch", "fast", "onnx"), default="auto",
+        help="auto (default): the fast path for SPADE on CPU, else torch; onnx: onnxruntime (see gaugan export)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from gaugan.export.manifest import ExportError
     from gaugan.models import CheckpointError
     from gaugan.pipeline import LabelMapError, Synthesizer
 
     try:
-        synth = Synthesizer.from_pretrained(args.checkpoint, device=args.device, precision=args.precision)
-    except CheckpointError as err:
+        synth = Synthesizer.from_pretrained(args.checkpoint, device=args.device, precision=args.precision, backend=args.backend)
+    except (CheckpointError, ExportError, ValueError) as err:
         print(f"gaugan synthesize: {err}", file=sys.stderr)
         return 2
     style = None

@@ -7,6 +7,10 @@ per-pixel, per-channel maps predicted from the label map ``m`` (resized with nea
 x's size) by a small shared conv + ReLU followed by one conv each. Because the label map enters
 *after* normalisation, a uniform label map still changes the output, unlike a network that only
 sees the label map at its input (the paper's Figure 3).
+
+The label map may also come as `ClassIdMaps` (class ids resized once per resolution); the shared
+conv is then computed by table lookups (`gaugan.nn.label_lookup`): the same function and
+gradients, without resizing and convolving the full one-hot map in every layer.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.nn.label_lookup import ClassIdMaps, onehot_conv
 from gaugan.nn.norms import param_free_norm
 
 KERNEL_SIZES = (1, 3, 5)
@@ -51,15 +56,18 @@ class SPADE(nn.Module):
         self.mlp_gamma = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
         self.mlp_beta = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
 
-    def modulation(self, segmap: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def modulation(self, segmap: torch.Tensor | ClassIdMaps, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """gamma, beta: each (N, C, *size), from a label map resized (nearest) to ``size``."""
-        if segmap.shape[-2:] != size:
-            segmap = F.interpolate(segmap, size=size, mode="nearest")
-        hidden = self.mlp_shared(segmap)
+        if isinstance(segmap, ClassIdMaps):
+            hidden = self.mlp_shared[1](onehot_conv(self.mlp_shared[0], segmap, size))
+        else:
+            if segmap.shape[-2:] != size:
+                segmap = F.interpolate(segmap, size=size, mode="nearest")
+            hidden = self.mlp_shared(segmap)
         return self.mlp_gamma(hidden), self.mlp_beta(hidden)
 
-    def forward(self, x: torch.Tensor, segmap: torch.Tensor) -> torch.Tensor:
-        """x: (N, C, H, W); segmap: (N, L, H', W') -> (N, C, H, W)."""
+    def forward(self, x: torch.Tensor, segmap: torch.Tensor | ClassIdMaps) -> torch.Tensor:
+        """x: (N, C, H, W); segmap: (N, L, H', W') or its `ClassIdMaps` -> (N, C, H, W)."""
         normalized = self.param_free_norm(x)
         gamma, beta = self.modulation(segmap, tuple(x.shape[-2:]))
         return normalized * (1 + gamma) + beta

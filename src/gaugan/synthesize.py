@@ -64,7 +64,7 @@ def save_atomic(image: Image.Image, path: Path) -> None:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("synthesize", help="turn label maps into pictures with a trained checkpoint")
-    parser.add_argument("checkpoint", help="checkpoint directory (config.json + generator.safetensors)")
+    parser.add_argument("checkpoint", help='checkpoint directory (config.json + generator.safetensors), or "default" for the embedded landscape model')
     parser.add_argument("inputs", nargs="+", help="label-map PNGs (class ids or palette colours) or folders of them")
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--seeds", type=parse_seeds, default=[0], help="e.g. 0-7 for eight variations (encoder models)")
@@ -80,13 +80,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gaugan.default_model import resolve_checkpoint
     from gaugan.export.manifest import ExportError
     from gaugan.models import CheckpointError
     from gaugan.pipeline import LabelMapError, Synthesizer
 
     try:
-        synth = Synthesizer.from_pretrained(args.checkpoint, device=args.device, precision=args.precision, backend=args.backend)
-    except (CheckpointError, ExportError, ValueError) as err:
+        synth = Synthesizer.from_pretrained(resolve_checkpoint(args.checkpoint), device=args.device, precision=args.precision, backend=args.backend)
+    except (CheckpointError, ExportError, ValueError, FileNotFoundError) as err:
         print(f"gaugan synthesize: {err}", file=sys.stderr)
         return 2
     style = None

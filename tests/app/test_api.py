@@ -352,9 +352,9 @@ def test_serve_cli_options_default_model_and_backend(checkpoints, monkeypatch, c
 
     def from_pretrained(directory, **kwargs):
         seen.append(kwargs)
-        return original(directory, **{k: v for k, v in kwargs.items() if k != "backend"})
+        return original(directory, **kwargs)
     monkeypatch.setattr(RealSynthesizer, "from_pretrained", staticmethod(from_pretrained))
     assert main(["serve", str(checkpoints["plain"])]) == 0
     assert main(["serve", str(checkpoints["plain"]), "--backend", "torch", "--host", "0.0.0.0"]) == 0
-    assert "backend" not in seen[0] and seen[1]["backend"] == "torch"
+    assert seen[0]["backend"] == "auto" and seen[1]["backend"] == "torch"
     assert "other machines can reach this server" in capsys.readouterr().err

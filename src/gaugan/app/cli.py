@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import sys
-from pathlib import Path
 
 BACKENDS = ("auto", "torch", "fast", "onnx")
 
@@ -19,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("checkpoint", nargs="?", help="checkpoint directory; default: the embedded landscape model")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--backend", choices=BACKENDS, help="inference backend (default: the Synthesizer's own choice)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="inference backend (auto: the fast path for SPADE on CPU, else torch)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--queue-size", type=int, default=8, help="synthesis jobs that may wait; more get 503 (default 8)")
@@ -36,25 +35,14 @@ def load_app(args: argparse.Namespace):
     from gaugan.app.server import create_app, encoder_input_size
     from gaugan.pipeline import Synthesizer
 
-    if args.checkpoint:
-        directory = Path(args.checkpoint)
-    else:
-        from gaugan.default_model import default_checkpoint
+    from gaugan.default_model import resolve_checkpoint
 
-        directory = default_checkpoint()
+    directory = resolve_checkpoint(args.checkpoint)
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * (1 << 20)), queue_size=args.queue_size)
-    options = {"device": args.device, "precision": args.precision}
-    if args.backend:  # only when asked: builds without the backend option keep working
-        options["backend"] = args.backend
-    try:
-        synth = Synthesizer.from_pretrained(directory, **options)
-    except TypeError as err:
-        if "backend" in options and "backend" in str(err):
-            raise ValueError("this gaugan build has no --backend option yet; leave it out") from None
-        raise
+    synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend)
     settings = read_painter_settings(directory, synth.labels)
     styles = load_style_presets(directory, encoder_input_size(synth)) if synth.has_encoder else []
-    name = directory.name if args.checkpoint else "default landscape model"
+    name = "default landscape model" if args.checkpoint in (None, "default") else directory.name
     return create_app(synth, settings=settings, styles=styles, limits=limits, name=name)
 
 

@@ -10,13 +10,8 @@ from gaugan.nn.clade import CLADE, ClassLabels, connected_components, intra_clas
 from model_helpers import random_semantics
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: a second thread costs more than it computes (and stalls on a shared machine).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny tensors: one thread (see the one_thread fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny_config(labels, **overrides) -> CLADEGeneratorConfig:

@@ -13,14 +13,8 @@ from model_helpers import random_semantics
 TOLERANCE = 1e-4  # max abs difference, fp32; outputs are O(0.1-1) with init_gain=1.0
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: a second thread's start-up and barriers cost more than it computes, and on
-    # a shared 2-core machine they stall (measured: 0.4 s per test with 1 thread, 12 s with 2).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny tensors: one thread (see the one_thread fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def trained_generator(labels, **overrides) -> SPADEGenerator:

@@ -18,12 +18,8 @@ PLAIN = LabelSet(names=("a", "b", "c"), colors=((1, 1, 1), (2, 2, 2), (3, 3, 3))
 EDGES = LabelSet(names=("a", "b", "c", "d"), colors=((1, 1, 1),) * 4, dontcare=True, instance=True)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny tensors: one thread (see the one_thread fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def relative_error(a: torch.Tensor, b: torch.Tensor) -> float:

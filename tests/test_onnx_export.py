@@ -20,12 +20,8 @@ PLAIN = LabelSet(names=("sky", "sea", "grass", "rock"), colors=((1, 1, 1), (2, 2
 EDGES = LabelSet(names=PLAIN.names, colors=PLAIN.colors, dontcare=True, instance=True)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny tensors: one thread (see the one_thread fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def trained(generator, labels):

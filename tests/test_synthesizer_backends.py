@@ -8,7 +8,6 @@ import torch
 from PIL import Image
 
 from gaugan.cli import main
-from gaugan.export import export_onnx
 from gaugan.labels import LabelSet
 from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
 from gaugan.pipeline import Synthesizer
@@ -20,12 +19,8 @@ PLAIN = LabelSet(names=("sky", "sea", "grass"), colors=((120, 170, 255), (20, 60
 EDGES = LabelSet(names=PLAIN.names, colors=PLAIN.colors, dontcare=True, instance=True, dataset="toy+edges")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny tensors: one thread (see the one_thread fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def trained(generator: torch.nn.Module, labels: LabelSet) -> torch.nn.Module:

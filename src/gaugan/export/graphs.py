@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
-from gaugan.fast.folding import eval_weights, fold_spade, plain_conv
+from gaugan.fast.folding import eval_weights, fold_spade, plain_conv, plain_linear
 from gaugan.fast.nearest import nearest_source_indices
 from gaugan.fast.onehot_conv import OneHotConv
 from gaugan.labels import LabelSet
@@ -199,11 +199,7 @@ class LookupSPADEGraph(nn.Module):
         self.size = tuple(size or config.output_size)
         self.use_vae = config.use_vae
         if config.use_vae:
-            self.fc = nn.Linear(config.z_dim, generator.fc.out_features)
-            weight, bias = eval_weights(generator.fc)
-            with torch.no_grad():
-                self.fc.weight.copy_(weight)
-                self.fc.bias.copy_(bias)
+            self.fc = plain_linear(generator.fc)
         else:
             self.fc = TapLookup(OneHotConv(*eval_weights(generator.fc), self.num_classes))
         schedule = block_schedule(config)

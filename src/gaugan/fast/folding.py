@@ -56,6 +56,17 @@ def plain_conv(conv: nn.Conv2d) -> nn.Conv2d:
     return plain
 
 
+def plain_linear(linear: nn.Linear) -> nn.Linear:
+    """An unparametrised copy of ``linear`` holding its eval-mode weight."""
+    weight, bias = eval_weights(linear)
+    plain = nn.Linear(linear.in_features, linear.out_features, bias is not None)
+    with torch.no_grad():
+        plain.weight.copy_(weight)
+        if bias is not None:
+            plain.bias.copy_(bias)
+    return plain
+
+
 @dataclass
 class FoldedSPADE:
     """SPADE as ``norm(x) * a + b`` with [a; b] = conv(hidden; weight, bias).

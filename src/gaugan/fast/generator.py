@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from gaugan.fast.allocator import tune_malloc
 from gaugan.fast.blocks import FastSPADEResnetBlock
-from gaugan.fast.folding import eval_weights, plain_conv
+from gaugan.fast.folding import eval_weights, plain_conv, plain_linear
 from gaugan.fast.labels import LabelPyramid, check_label_ids, split_semantics
 from gaugan.fast.onehot_conv import OneHotConv
 from gaugan.models.config import SPADEGeneratorConfig
@@ -62,11 +62,7 @@ class FastSPADEGenerator(nn.Module):
         self.precision = precision
         self.channels_last = channels_last
         if config.use_vae:
-            self.fc = nn.Linear(config.z_dim, generator.fc.out_features)
-            weight, bias = eval_weights(generator.fc)
-            with torch.no_grad():
-                self.fc.weight.copy_(weight)
-                self.fc.bias.copy_(bias)
+            self.fc = plain_linear(generator.fc)
         else:
             self.fc = OneHotConv(*eval_weights(generator.fc), classes)
         self.blocks = nn.ModuleList(

@@ -53,7 +53,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from gaugan.export import OnnxGauGAN, export_onnx  # noqa: E402
 from gaugan.export.graphs import LookupSPADEGraph  # noqa: E402
-from gaugan.fast import FastSPADEGenerator  # noqa: E402
+from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator  # noqa: E402
 from gaugan.labels import LabelSet  # noqa: E402
 from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig  # noqa: E402
 from gaugan.semantics import semantic_input  # noqa: E402
@@ -127,7 +127,8 @@ def build_variants(size: int, ids: torch.Tensor, instances: torch.Tensor, noise:
     reference = with_batchnorm_statistics(SPADEGenerator(SPADEGeneratorConfig(**config)), semantics)
     fast_options = dict(num_onehot_channels=NUM_ONEHOT, malloc_tuning=False)
     fast = FastSPADEGenerator.from_generator(reference, **fast_options)
-    # (name, callable, FLOP-counting callable or None to reuse the previous count, compare with the reference)
+    # (name, callable, FLOP-counting callable or None to reuse the previous count,
+    #  compare with: True the SPADE reference, "clade" the CLADE reference, False nothing)
     rows: list[tuple[str, Callable[[], torch.Tensor], Callable[[], object] | None, bool]] = [
         ("SPADE reference (fp32)", lambda: reference(semantics), lambda: reference(semantics), False),
         ("fast fp32", lambda: fast(semantics), lambda: fast(semantics), True),
@@ -160,21 +161,26 @@ def build_variants(size: int, ids: torch.Tensor, instances: torch.Tensor, noise:
         rows.append(("onnxruntime (lookup graph, fp32)", lambda: runtime.generate(ids, instances), lambda: graph(ids, instances), True))
     clade = CLADEGeneratorConfig(edge_channel=True, **config)
     clade_model = with_batchnorm_statistics(CLADEGenerator(clade), semantics)
-    rows.append(("CLADE (fp32)", lambda: clade_model(semantics), lambda: clade_model(semantics), False))
+    rows.append(("CLADE reference (fp32)", lambda: clade_model(semantics), lambda: clade_model(semantics), False))
+    fast_clade = FastCLADEGenerator.from_generator(clade_model, malloc_tuning=False)
+    rows.append(("CLADE fast fp32", lambda: fast_clade(semantics), lambda: fast_clade(semantics), "clade"))
+    if bf16_is_native() or args.force_bf16:
+        fast_clade_bf16 = FastCLADEGenerator.from_generator(clade_model, precision="bf16", malloc_tuning=False)
+        rows.append(("CLADE fast bf16 autocast", lambda: fast_clade_bf16(semantics), None, "clade"))
     if not args.quick:
         icpe = CLADEGeneratorConfig(edge_channel=True, positional_encoding=True, **config)
         icpe_model = with_batchnorm_statistics(CLADEGenerator(icpe), semantics)
-        rows.append(("CLADE-ICPE (fp32)", lambda: icpe_model(semantics), lambda: icpe_model(semantics), False))
+        rows.append(("CLADE-ICPE reference (fp32)", lambda: icpe_model(semantics), lambda: icpe_model(semantics), False))
 
     out = []
     gflop = None
     with torch.no_grad():
-        expected = reference(semantics)
+        expected = {True: reference(semantics), "clade": clade_model(semantics)}
         for name, run, flops, compare in rows:
             gflop = count_gflop(flops) if flops is not None else gflop
             variant = Variant(name, run, [], [], gflop=gflop)
             if compare:
-                variant.max_diff = ((run() - expected).abs().max() / expected.abs().max()).item()
+                variant.max_diff = ((run() - expected[compare]).abs().max() / expected[compare].abs().max()).item()
             out.append(variant)
     return out
 

@@ -9,7 +9,17 @@ from PIL import Image
 
 from gaugan.cli import main
 from gaugan.labels import LabelSet
-from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
+from gaugan.models import (
+    CLADEGenerator,
+    CLADEGeneratorConfig,
+    ConvEncoder,
+    ConvEncoderConfig,
+    GauGAN,
+    Pix2PixHDGenerator,
+    Pix2PixHDGeneratorConfig,
+    SPADEGenerator,
+    SPADEGeneratorConfig,
+)
 from gaugan.pipeline import Synthesizer
 from model_helpers import random_semantics
 
@@ -43,15 +53,18 @@ def spade_model(labels: LabelSet, encoder: bool = False, **overrides) -> GauGAN:
     return GauGAN(generator, labels, e)
 
 
-def clade_model(labels: LabelSet) -> GauGAN:
+def clade_model(labels: LabelSet, encoder: bool = False) -> GauGAN:
     torch.manual_seed(0)
-    config = CLADEGeneratorConfig(semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=32, init_gain=1.0)
+    config = CLADEGeneratorConfig(
+        semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=32, init_gain=1.0, use_vae=encoder, z_dim=8
+    )
     generator = CLADEGenerator(config)
     with torch.no_grad():  # CLADE starts with zero shifts, which gives near-zero pictures
         for name, parameter in generator.named_parameters():
             if name.endswith(".beta"):
                 parameter.normal_()
-    return GauGAN(trained(generator, labels), labels)
+    e = ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=8, input_size=32, init_gain=1.0)).eval() if encoder else None
+    return GauGAN(trained(generator, labels), labels, e)
 
 
 def layouts(labels: LabelSet, n: int = 2, size: int = 32) -> list[np.ndarray]:
@@ -84,11 +97,25 @@ def test_spade_with_encoder_matches_for_seeds_and_style(backend):
 
 
 @pytest.mark.parametrize("labels", [PLAIN, EDGES], ids=["plain", "edges"])
-def test_clade_runs_under_torch_and_onnx_and_auto_picks_torch(labels):
-    model = clade_model(labels)
-    assert max_diff(model, "onnx", layouts(labels)) < TOLERANCE
+@pytest.mark.parametrize("backend", ["fast", "onnx", "auto"])
+def test_clade_backends_match_the_reference(labels, backend):
+    assert max_diff(clade_model(labels), backend, layouts(labels)) < TOLERANCE
+
+
+def test_clade_with_encoder_matches_for_seeds_and_style():
+    model = clade_model(EDGES, encoder=True)
+    maps = layouts(EDGES, n=3)
+    assert Synthesizer(model).backend == "fast"
+    assert max_diff(model, "fast", maps, seed=[0, 1, 2]) < TOLERANCE
+    style = Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 48, 3), dtype=np.uint8))
+    assert max_diff(model, "fast", maps, style_image=style) < TOLERANCE
+
+
+def test_fast_backend_refuses_a_generator_it_has_no_fast_path_for():
+    config = Pix2PixHDGeneratorConfig(semantic_channels=PLAIN.semantic_channels, ngf=8, n_downsample=1, n_blocks=1)
+    model = GauGAN(Pix2PixHDGenerator(config).eval(), PLAIN)
     assert Synthesizer(model).backend == "torch"
-    with pytest.raises(ValueError, match="'fast' is SPADE-only.*CLADEGenerator"):
+    with pytest.raises(ValueError, match="'fast' is for SPADE and CLADE generators.*Pix2PixHDGenerator"):
         Synthesizer(model, backend="fast")
 
 

@@ -11,10 +11,11 @@ resized with nearest neighbour.
 
 Backends compute the same function (max |difference| < 1e-4 in fp32, tested):
     "torch"  the reference modules;
-    "fast"   `gaugan.fast.FastSPADEGenerator` (SPADE generators only): ~2x faster on CPU;
+    "fast"   `gaugan.fast.FastSPADEGenerator` / `FastCLADEGenerator` (SPADE and CLADE generators):
+             ~2x faster on CPU;
     "onnx"   onnxruntime on CHECKPOINT/onnx/ when it is a current export (`gaugan export`),
              else on an export made on the fly into a temporary directory;
-    "auto"   (default) fast for SPADE generators on the CPU, torch otherwise.
+    "auto"   (default) fast for SPADE and CLADE generators on the CPU, torch otherwise.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from PIL import Image
 from gaugan.data.errors import DatasetError
 from gaugan.data.labelsets import ids_from_colors
 from gaugan.labels import LabelSet
-from gaugan.models import GauGAN, SPADEGenerator
+from gaugan.models import CLADEGenerator, GauGAN, SPADEGenerator
 from gaugan.semantics import instance_edges, semantic_input
 
 LabelMapInput = Union[Image.Image, np.ndarray, torch.Tensor]
@@ -180,15 +181,15 @@ class Synthesizer:
 
 
 def resolve_backend(backend: str, generator: torch.nn.Module, device: torch.device) -> str:
-    """The backend that runs: ``backend``, or for "auto" fast for SPADE on the CPU, else torch."""
+    """The backend that runs: ``backend``, or for "auto" fast for SPADE and CLADE on the CPU, else torch."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
-    spade = type(generator) is SPADEGenerator
+    has_fast_path = type(generator) in (SPADEGenerator, CLADEGenerator)
     if backend == "auto":
-        return "fast" if spade and device.type == "cpu" else "torch"
-    if backend == "fast" and not spade:
+        return "fast" if has_fast_path and device.type == "cpu" else "torch"
+    if backend == "fast" and not has_fast_path:
         raise ValueError(
-            f"backend 'fast' is SPADE-only and this checkpoint's generator is a {type(generator).__name__}; "
+            f"backend 'fast' is for SPADE and CLADE generators, and this checkpoint's generator is a {type(generator).__name__}; "
             "use backend='torch' or 'onnx' (or 'auto', which picks torch for it)"
         )
     return backend
@@ -213,14 +214,15 @@ class TorchRunner:
 
 
 class FastRunner(TorchRunner):
-    """`FastSPADEGenerator` on class ids and edges (no one-hot map is built); torch encoder."""
+    """`FastSPADEGenerator` or `FastCLADEGenerator` on class ids and edges (no one-hot map is built); torch encoder."""
 
     def __init__(self, model: GauGAN, precision: str) -> None:
-        from gaugan.fast import FastSPADEGenerator
+        from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator
 
         super().__init__(model, precision)
         labels = model.labels
-        self.fast = FastSPADEGenerator.from_generator(model.generator, labels.num_classes + int(labels.dontcare), precision=precision)
+        fast_type = FastCLADEGenerator if type(model.generator) is CLADEGenerator else FastSPADEGenerator
+        self.fast = fast_type.from_generator(model.generator, labels.num_classes + int(labels.dontcare), precision=precision)
 
     def generate(self, ids: torch.Tensor, instance_ids: torch.Tensor | None, z: torch.Tensor | None) -> torch.Tensor:
         edges = instance_edges(instance_ids) if instance_ids is not None else None

@@ -1,4 +1,4 @@
-"""Fast inference for trained SPADE generators: same function, less work.
+"""Fast inference for trained SPADE and CLADE generators: same function, less work.
 
     from gaugan.fast import FastSPADEGenerator
     fast = FastSPADEGenerator.from_generator(model.generator, num_onehot_channels=labels.num_classes + labels.dontcare)
@@ -7,7 +7,7 @@
 
 from gaugan.fast.allocator import tune_malloc
 
-__all__ = ["FastSPADEGenerator", "tune_malloc", "nearest_source_indices", "resize_nearest"]
+__all__ = ["FastSPADEGenerator", "FastCLADEGenerator", "tune_malloc", "nearest_source_indices", "resize_nearest"]
 
 
 def __getattr__(name: str):
@@ -17,6 +17,10 @@ def __getattr__(name: str):
         from gaugan.fast.generator import FastSPADEGenerator
 
         return FastSPADEGenerator
+    if name == "FastCLADEGenerator":
+        from gaugan.fast.clade_generator import FastCLADEGenerator
+
+        return FastCLADEGenerator
     if name in ("nearest_source_indices", "resize_nearest"):
         from gaugan.fast import nearest
 

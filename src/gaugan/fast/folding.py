@@ -67,6 +67,20 @@ def plain_linear(linear: nn.Linear) -> nn.Linear:
     return plain
 
 
+def norm_affine(norm: nn.Module) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(s, t), float64 CPU (C,): ``norm(x) = x * s + t`` per channel, for a batch norm in eval mode
+    with running statistics; None for a norm that depends on x's own statistics (instance norm)."""
+    if not (isinstance(norm, nn.modules.batchnorm._BatchNorm) and norm.track_running_stats and norm.running_mean is not None):
+        return None
+    s = torch.rsqrt(norm.running_var.to("cpu", torch.float64) + norm.eps)
+    if norm.affine:
+        s = s * norm.weight.detach().to("cpu", torch.float64)
+    t = -norm.running_mean.to("cpu", torch.float64) * s
+    if norm.affine:
+        t = t + norm.bias.detach().to("cpu", torch.float64)
+    return s, t
+
+
 @dataclass
 class FoldedSPADE:
     """SPADE as ``norm(x) * a + b`` with [a; b] = conv(hidden; weight, bias).
@@ -90,20 +104,14 @@ def fold_spade(spade: SPADE) -> FoldedSPADE:
     shared_weight, shared_bias = eval_weights(spade.mlp_shared[0])
     w_gamma, b_gamma = (t.to(torch.float64) for t in eval_weights(spade.mlp_gamma))
     w_beta, b_beta = (t.to(torch.float64) for t in eval_weights(spade.mlp_beta))
-    norm = spade.param_free_norm
-    affine_norm = isinstance(norm, nn.modules.batchnorm._BatchNorm) and norm.track_running_stats and norm.running_mean is not None
-    if affine_norm:
-        s = torch.rsqrt(norm.running_var.to("cpu", torch.float64) + norm.eps)
-        if norm.affine:
-            s = s * norm.weight.detach().to("cpu", torch.float64)
-        t = -norm.running_mean.to("cpu", torch.float64) * s
-        if norm.affine:
-            t = t + norm.bias.detach().to("cpu", torch.float64)
+    affine = norm_affine(spade.param_free_norm)
+    if affine is not None:
+        s, t = affine
         kept_norm = None
     else:
         s = torch.ones_like(b_gamma)
         t = torch.zeros_like(b_gamma)
-        kept_norm = copy.deepcopy(norm).eval().cpu()
+        kept_norm = copy.deepcopy(spade.param_free_norm).eval().cpu()
     per_channel = (-1, 1, 1, 1)
     weight = torch.cat([s.view(per_channel) * w_gamma, w_beta + t.view(per_channel) * w_gamma])
     bias = torch.cat([s * (1 + b_gamma), b_beta + t * (1 + b_gamma)])

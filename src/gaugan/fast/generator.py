@@ -32,24 +32,26 @@ LabelInput = Union[torch.Tensor, Sequence]  # (N, C, H, W) semantics, or (label_
 PRECISIONS = ("fp32", "bf16")
 
 
-class FastSPADEGenerator(nn.Module):
-    """Inference-only SPADE generator; build it with `from_generator`.
+class FastDecoderGenerator(nn.Module):
+    """What the fast SPADE and CLADE generators share: folded fc and output conv, the decoder's
+    block order and upsampling, input checks, precision and memory format. Subclasses say how
+    a trained block becomes a fast one (`fast_block`) and what the blocks read (`block_labels`).
 
     Its weights are copies: later changes to the source generator are not seen. It has no
     gradients (every parameter is frozen) and no train mode.
     """
 
+    source_type: type = nn.Module
+
     def __init__(
         self,
-        generator: SPADEGenerator,
+        generator: nn.Module,
         num_onehot_channels: int | None = None,
-        interior_lookup: bool = True,
         channels_last: bool = True,
         precision: str = "fp32",
     ) -> None:
         super().__init__()
-        if type(generator) is not SPADEGenerator:
-            raise TypeError(f"FastSPADEGenerator needs a SPADEGenerator, got {type(generator).__name__}")
+        self.check_source(generator)
         config: SPADEGeneratorConfig = generator.config
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
@@ -65,9 +67,7 @@ class FastSPADEGenerator(nn.Module):
             self.fc = plain_linear(generator.fc)
         else:
             self.fc = OneHotConv(*eval_weights(generator.fc), classes)
-        self.blocks = nn.ModuleList(
-            FastSPADEResnetBlock(getattr(generator, name), classes, interior_lookup) for name in self.block_names()
-        )
+        self.blocks = nn.ModuleList(self.fast_block(getattr(generator, name)) for name in self.block_names())
         self.conv_img = plain_conv(generator.conv_img)
         self.requires_grad_(False)
         self.eval()
@@ -77,18 +77,16 @@ class FastSPADEGenerator(nn.Module):
     @classmethod
     def from_generator(
         cls,
-        generator: SPADEGenerator,
+        generator: nn.Module,
         num_onehot_channels: int | None = None,
         *,
-        interior_lookup: bool = True,
-        channels_last: bool = True,
-        precision: str = "fp32",
         compile: bool = False,
         malloc_tuning: bool = True,
+        **options,
     ) -> nn.Module:
-        """Build the fast path of a trained `SPADEGenerator` (its eval-mode function).
+        """Build the fast path of a trained generator (its eval-mode function).
 
-        Returns a `FastSPADEGenerator` on the source's device (wrapped by ``torch.compile``
+        Returns an instance of this class on the source's device (wrapped by ``torch.compile``
         when ``compile``).
 
         Args:
@@ -96,26 +94,38 @@ class FastSPADEGenerator(nn.Module):
             num_onehot_channels: how many leading semantic channels are one-hot classes
                 (num_classes + don't-care); the rest (the instance-edge map) are extras.
                 Default: all channels.
-            interior_lookup: look up SPADE's gamma/beta inside uniform label regions (the same
-                function: see `gaugan.fast.modulation`).
-            channels_last: run convolutions in channels_last memory format.
-            precision: "fp32", or "bf16" for bf16 autocast (fast only where the hardware has
-                native bf16: CUDA, or CPUs with AVX512-BF16/AMX).
             compile: wrap the model in ``torch.compile``.
             malloc_tuning: keep glibc malloc from unmapping big activation buffers after each
                 forward (`gaugan.fast.allocator`); process-wide, off with False or
                 GAUGAN_MALLOC_TUNING=0. Called this late it helps less reliably than calling
                 `gaugan.fast.tune_malloc()` before importing torch, or the MALLOC_*_ variables.
+            options: the class's own, e.g. ``channels_last=True`` (run convolutions in
+                channels_last memory format), ``precision="fp32"`` or ``"bf16"`` (autocast; fast
+                only where the hardware has native bf16: CUDA, or CPUs with AVX512-BF16/AMX),
+                and for SPADE ``interior_lookup=True`` (look up gamma/beta inside uniform label
+                regions, the same function: see `gaugan.fast.modulation`).
         """
         if malloc_tuning:
             tune_malloc()
-        fast = cls(generator, num_onehot_channels, interior_lookup, channels_last, precision)
+        fast = cls(generator, num_onehot_channels, **options)
         fast.to(next(generator.parameters()).device)
         return torch.compile(fast) if compile else fast
 
-    def train(self, mode: bool = True) -> "FastSPADEGenerator":
+    @classmethod
+    def check_source(cls, generator: nn.Module) -> None:
+        if type(generator) is not cls.source_type:
+            raise TypeError(f"{cls.__name__} needs a {cls.source_type.__name__}, got {type(generator).__name__}")
+
+    def fast_block(self, block: nn.Module) -> nn.Module:
+        raise NotImplementedError
+
+    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelPyramid):
+        """What the blocks read: an object whose ``at((H, W))`` is passed to a block at (H, W)."""
+        raise NotImplementedError
+
+    def train(self, mode: bool = True) -> "FastDecoderGenerator":
         if mode:
-            raise RuntimeError("FastSPADEGenerator is inference-only; train the SPADEGenerator it was built from")
+            raise RuntimeError(f"{type(self).__name__} is inference-only; train the {self.source_type.__name__} it was built from")
         return super().train(False)
 
     def block_names(self) -> list[str]:
@@ -127,8 +137,8 @@ class FastSPADEGenerator(nn.Module):
         more = self.config.num_upsampling_layers in ("more", "most")
         return [False, True, more, True, True, True, True] + ([True] if len(self.blocks) == 8 else [])
 
-    def label_pyramid(self, label_input: LabelInput) -> LabelPyramid:
-        """A semantic tensor or (label_ids, extras) -> the `LabelPyramid` the blocks read."""
+    def label_ids(self, label_input: LabelInput) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """A semantic tensor or (label_ids, extras) -> checked (ids (N, H, W), extras (N, E, H, W) | None)."""
         if isinstance(label_input, torch.Tensor):
             if label_input.size(1) != self.config.semantic_channels:
                 raise ValueError(
@@ -138,7 +148,7 @@ class FastSPADEGenerator(nn.Module):
         else:
             ids, extras = label_input
             check_label_ids(ids, extras, self.num_classes, self.num_extras)
-        return LabelPyramid(ids, extras, self.num_classes, self.num_extras)
+        return ids, extras
 
     def latent_size(self, label_size: tuple[int, int]) -> tuple[int, int]:
         if self.config.use_vae:
@@ -167,7 +177,9 @@ class FastSPADEGenerator(nn.Module):
         Returns:
             (N, 3, H_out, W_out) float32 in [-1, 1], as `SPADEGenerator.forward`.
         """
-        pyramid = self.label_pyramid(label_input)
+        ids, extras = self.label_ids(label_input)
+        pyramid = LabelPyramid(ids, extras, self.num_classes, self.num_extras)
+        labels = self.block_labels(ids, extras, pyramid)
         n = pyramid.batch_size
         sh, sw = self.latent_size(pyramid.size)
         bf16 = torch.autocast(pyramid.device.type, dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
@@ -187,6 +199,33 @@ class FastSPADEGenerator(nn.Module):
             for block, upsample in zip(self.blocks, self.upsamples_before()):
                 if upsample:
                     x = F.interpolate(x, scale_factor=2, mode="nearest")
-                x = block(x, pyramid.at(x.shape[-2:]))
+                x = block(x, labels.at(x.shape[-2:]))
             x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
             return torch.tanh(x).float().contiguous()
+
+
+class FastSPADEGenerator(FastDecoderGenerator):
+    """Inference-only SPADE generator; build it with `from_generator`.
+
+    Its weights are copies: later changes to the source generator are not seen. It has no
+    gradients (every parameter is frozen) and no train mode.
+    """
+
+    source_type = SPADEGenerator
+
+    def __init__(
+        self,
+        generator: SPADEGenerator,
+        num_onehot_channels: int | None = None,
+        interior_lookup: bool = True,
+        channels_last: bool = True,
+        precision: str = "fp32",
+    ) -> None:
+        self.interior_lookup = interior_lookup
+        super().__init__(generator, num_onehot_channels, channels_last, precision)
+
+    def fast_block(self, block: nn.Module) -> nn.Module:
+        return FastSPADEResnetBlock(block, self.num_classes, self.interior_lookup)
+
+    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelPyramid) -> LabelPyramid:
+        return pyramid

@@ -2,45 +2,81 @@
 
 COCO-Stuff configuration (184 semantic channels, ngf 64, ndf 64, 2 x 4-layer discriminators),
 256x256, batch 1, random weights and a random label map, one process. Variants: precision
-(fp32, bf16) x SPADE's label input (``reference``: the one-hot map resized and convolved in
-every SPADE layer; ``label lookup``: class ids resized once per resolution and SPADE's first conv
-as table lookups, `gaugan.nn.label_lookup`). All variants are built first and their iterations
+(fp32, bf16) x
+
+- ``torch-sn``: the official computation: the one-hot map resized and convolved in every SPADE
+  layer and concatenated with the image for the discriminator, and spectral norm's gradient as
+  autograd derives it from ``torch.nn.utils.parametrizations.spectral_norm``;
+- ``reference``: the same with our spectral norm (`gaugan.nn.spectral`: equal gradient, two
+  passes over each weight instead of ~7);
+- ``lookup``: also the label lookups (`gaugan.nn.label_lookup`): class ids resized once per
+  resolution, SPADE's first conv and the full-resolution discriminator's first conv as table
+  lookups; what ``gaugan train`` does on CPU.
+ All variants are built first and their iterations
 interleaved (one of each per round), so load from other processes hits them alike; the table
 gives the median. Compare rows of the same run only (these machines are noisy).
 
     python benchmarks/train_step.py [--size 256] [--ngf 64] [--repeats 3] [--warmup 1]
-        [--precisions fp32 bf16] [--lookup off on] [--threads 2]
+        [--precisions fp32 bf16] [--variants torch-sn reference lookup] [--threads 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 
-import torch
+from gaugan.fast import tune_malloc
 
-from gaugan.labels import LabelSet
-from gaugan.models import build_model
-from gaugan.semantics import semantic_input
-from gaugan.train.config import TrainConfig
-from gaugan.train.models import discriminator_config, generator_config
-from gaugan.train.optim import make_optimizers
-from gaugan.train.precision import bf16_is_native
-from gaugan.train.step import StepModules, TrainingStep
+MALLOC_TUNED = tune_malloc()  # before torch allocates (gaugan.fast.allocator), as `gaugan train` does
+
+import torch  # noqa: E402
+
+import gaugan.nn.init  # noqa: E402
+import gaugan.nn.spectral  # noqa: E402
+
+from gaugan.labels import LabelSet  # noqa: E402
+from gaugan.models import build_model  # noqa: E402
+from gaugan.semantics import semantic_input  # noqa: E402
+from gaugan.train.config import TrainConfig  # noqa: E402
+from gaugan.train.models import discriminator_config, generator_config  # noqa: E402
+from gaugan.train.optim import make_optimizers  # noqa: E402
+from gaugan.train.precision import bf16_is_native  # noqa: E402
+from gaugan.train.step import StepModules, TrainingStep  # noqa: E402
 
 
-def make_step(precision: str, size: int, ngf: int, channels_last: bool, lookup: bool) -> TrainingStep:
+VARIANTS = ("torch-sn", "reference", "lookup")
+
+
+def make_step(precision: str, size: int, ngf: int, channels_last: bool, variant: str) -> TrainingStep:
     labels = LabelSet.generic(182, dontcare=True, instance=True)
     config = TrainConfig(crop_size=size, ngf=ngf, use_vgg=False, precision=precision, channels_last=channels_last)
     torch.manual_seed(0)
-    g = build_model(generator_config(config, labels))
-    g.label_lookup = lookup
-    d = build_model(discriminator_config(config, labels))
+    with torch_spectral_norm(variant == "torch-sn"):
+        g = build_model(generator_config(config, labels))
+        d = build_model(discriminator_config(config, labels))
+    g.label_lookup = d.label_lookup = variant == "lookup"
     if channels_last:
         g.to(memory_format=torch.channels_last)
         d.to(memory_format=torch.channels_last)
     return TrainingStep(config, StepModules(g, d), make_optimizers(config, g.parameters(), d.parameters()), torch.device("cpu"))
+
+
+@contextlib.contextmanager
+def torch_spectral_norm(enabled: bool):
+    """Build models with torch's own spectral-norm parametrisation while active."""
+    if not enabled:
+        yield
+        return
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    saved = gaugan.nn.spectral.spectral_norm, gaugan.nn.init.spectral_norm
+    gaugan.nn.spectral.spectral_norm = gaugan.nn.init.spectral_norm = spectral_norm
+    try:
+        yield
+    finally:
+        gaugan.nn.spectral.spectral_norm, gaugan.nn.init.spectral_norm = saved
 
 
 def batch(size: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -61,12 +97,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
-    parser.add_argument("--lookup", nargs="+", choices=("off", "on"), default=["off", "on"], help="SPADE label lookup variants")
+    parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), help="see above")
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--force-bf16", action="store_true", help="time bf16 even without native support")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} threads, {args.size}x{args.size}, batch 1, COCO-Stuff config "
+    print(f"torch {torch.__version__}, cpu capability {torch.backends.cpu.get_cpu_capability()}, malloc {'tuned' if MALLOC_TUNED else 'defaults'}, {args.threads} threads, {args.size}x{args.size}, batch 1, COCO-Stuff config "
           f"(ngf {args.ngf}), no VGG; median of {args.repeats} interleaved iterations after {args.warmup} warm-up")
     variants = []
     for precision in args.precisions:
@@ -74,9 +110,8 @@ def main() -> None:
             print(f"{precision}: skipped, this CPU ({torch.backends.cpu.get_cpu_capability()}) has no native bf16 "
                   "convolutions, where they run 6-250x slower than fp32 (--force-bf16 to time it)", flush=True)
             continue
-        for lookup in args.lookup:
-            name = f"{precision}, {'label lookup' if lookup == 'on' else 'reference'}"
-            variants.append((name, make_step(precision, args.size, args.ngf, args.channels_last, lookup == "on"), []))
+        for variant in args.variants:
+            variants.append((f"{precision}, {variant}", make_step(precision, args.size, args.ngf, args.channels_last, variant), []))
     data = [batch(args.size)]
     for round_index in range(args.warmup + args.repeats):
         for _, step, times in variants:

@@ -107,8 +107,13 @@ def test_clade_generator_trains_every_parameter(tiny_labels, positional_encoding
     out = generator(semantics, z=torch.randn(2, 8) if use_vae else None)
     assert out.shape == (2, 3, 64, 64) and out.abs().max() <= 1
     (out * torch.randn_like(out)).sum().backward()
-    missing = [name for name, p in generator.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
-    assert not missing
+    missing = {name for name, p in generator.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0}
+    # A shortcut's edge-feature bias becomes a per-channel constant after the 1x1 shortcut conv,
+    # which the next block's batch norm removes: its true gradient is 0 (rounding noise decides
+    # whether the computed one is exactly 0). Only the last block's output keeps it.
+    cancelled = {f"{block}.norm_s.edge_conv.bias" for block in ("head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2")}
+    assert not missing - cancelled
+    assert generator.up_3.norm_s.edge_conv.bias.grad.abs().sum() > 0
 
 
 def test_clade_generator_output_depends_on_uniform_label(tiny_labels):

@@ -1,4 +1,5 @@
-"""Training-path label lookup: SPADE's first conv from class ids gives the reference's outputs and gradients."""
+"""Training-path label lookup: SPADE's and the discriminator's first convs from class ids give the
+reference's outputs and gradients."""
 
 import copy
 
@@ -8,6 +9,8 @@ import torch.nn.functional as F
 
 from gaugan.labels import LabelSet
 from gaugan.models import SPADEGenerator, SPADEGeneratorConfig
+from gaugan.models.config import MultiscaleDiscriminatorConfig
+from gaugan.models.discriminator import MultiscaleDiscriminator
 from gaugan.nn.label_lookup import ClassIdMaps, class_ids_of, onehot_conv
 from gaugan.semantics import semantic_input
 from model_helpers import random_semantics
@@ -140,3 +143,74 @@ def test_soft_label_maps_take_the_conv_path():
     assert lookup.condition(soft) is soft
     assert isinstance(lookup.condition(semantic_input(torch.zeros(1, 32, 32, dtype=torch.long), PLAIN)), ClassIdMaps)
     assert torch.allclose(lookup(soft), reference(soft))
+
+
+@pytest.mark.parametrize("kernel_size, stride, padding", [(4, 2, 2), (3, 2, 1), (4, 1, 2), (2, 3, 0)])
+@pytest.mark.parametrize("labels", [PLAIN, EDGES, "soft-edges"], ids=["plain", "edges", "soft-edges"])
+def test_strided_onehot_conv_equals_the_conv(labels, kernel_size, stride, padding):
+    # The discriminator's first conv: 4x4, stride 2, padding 2, over the label map and the image.
+    torch.manual_seed(1)
+    soft = labels == "soft-edges"
+    labels = EDGES if soft else labels
+    semantics = random_semantics(labels, n=2, h=32, w=24)
+    if soft:
+        semantics[:, -1] = torch.rand(2, 32, 24)
+    conv = torch.nn.Conv2d(labels.semantic_channels + 3, 5, kernel_size, stride=stride, padding=padding)
+    image = torch.randn(2, 3, 32, 24)
+    c = labels.semantic_channels
+    reference = conv(torch.cat([semantics, image], dim=1))
+    maps = ClassIdMaps.from_semantics(semantics)
+    looked_up = onehot_conv(conv, maps, (32, 24), weight=conv.weight[:, :c])
+    looked_up = looked_up + F.conv2d(image, conv.weight[:, c:], stride=stride, padding=padding)
+    assert looked_up.shape == reference.shape
+    assert relative_error(looked_up, reference) < RELATIVE
+    grad = torch.randn_like(reference)
+    expected = torch.autograd.grad(reference, (conv.weight, conv.bias), grad)
+    got = torch.autograd.grad(looked_up, (conv.weight, conv.bias), grad)
+    for g, e in zip(got, expected):
+        assert relative_error(g, e) < RELATIVE
+
+
+def test_onehot_conv_refuses_convs_it_cannot_express():
+    maps = ClassIdMaps.from_semantics(random_semantics(PLAIN, n=1, h=16, w=16))
+    for conv in (
+        torch.nn.Conv2d(3, 4, 3, padding=1, dilation=2),
+        torch.nn.Conv2d(3, 4, (3, 1), padding=1),
+        torch.nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"),
+    ):
+        with pytest.raises(ValueError, match="onehot_conv needs"):
+            onehot_conv(conv, maps, (16, 16))
+
+
+@pytest.mark.parametrize("labels", [PLAIN, EDGES], ids=["plain", "edges"])
+@pytest.mark.parametrize("num_d", [1, 3])
+def test_discriminator_lookup_matches_the_reference_with_gradients(labels, num_d):
+    torch.manual_seed(0)
+    config = MultiscaleDiscriminatorConfig(input_channels=labels.semantic_channels + 3, ndf=8, num_d=num_d, init_gain=1.0)
+    reference = MultiscaleDiscriminator(config).double()
+    lookup = copy.deepcopy(reference)
+    lookup.label_lookup = True
+    semantics = random_semantics(labels, n=2, h=64, w=64, seed=5).double()
+    images = [torch.randn(2, 3, 64, 64, dtype=torch.float64, requires_grad=True) for _ in range(2)]
+    with torch.no_grad():
+        images[1].copy_(images[0])
+    outputs = [d(semantics, image) for d, image in zip((reference, lookup), images)]
+    for scale_ref, scale_lookup in zip(*outputs):
+        for f_ref, f_lookup in zip(scale_ref, scale_lookup):
+            assert relative_error(f_lookup, f_ref) < RELATIVE
+    for out in outputs:
+        sum((f**2).mean() for scale in out for f in scale).backward()
+    assert relative_error(images[1].grad, images[0].grad) < RELATIVE  # what the generator step needs
+    for (name, p_ref), (_, p_lookup) in zip(reference.named_parameters(), lookup.named_parameters()):
+        assert relative_error(p_lookup.grad, p_ref.grad) < RELATIVE, name
+
+
+def test_discriminator_takes_the_concatenation_path_for_soft_maps(monkeypatch):
+    calls = []
+    monkeypatch.setattr("gaugan.models.discriminator.onehot_conv", lambda *a, **k: calls.append(1))
+    config = MultiscaleDiscriminatorConfig(input_channels=PLAIN.semantic_channels + 3, ndf=8)
+    d = MultiscaleDiscriminator(config, label_lookup=True)
+    d(torch.softmax(torch.randn(1, 3, 32, 32), dim=1), torch.randn(1, 3, 32, 32))
+    assert calls == []
+    with pytest.raises(ValueError, match="expects 6 channels"):
+        d(torch.zeros(1, 4, 32, 32), torch.zeros(1, 3, 32, 32))

@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from gaugan.fast.allocator import tune_malloc
+
+    # Before the sub-commands import torch: glibc then keeps big activation buffers instead of
+    # page-faulting them in on every forward (gaugan.fast.allocator; opt out: GAUGAN_MALLOC_TUNING=0).
+    tune_malloc()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

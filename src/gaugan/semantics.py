@@ -12,6 +12,22 @@ import torch
 from gaugan.labels import LabelSet
 
 
+def channel_index_sum(channels: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> (N, H, W): the sum over c of c * channels[:, c], in float32 (float64 stays).
+
+    For a one-hot pixel this is its class id, exactly (integer sums below 2**24). Computed as one
+    batched GEMV over the (C, H*W) matrix: ~20x faster on CPU than ``argmax(dim=1)``, which walks
+    channels H*W apart, and than the same sum as an einsum, which first copies the map to
+    channels-last (68 ms against 2.5 ms for 2 x 183 x 256 x 256 on our 2-core CPU).
+    """
+    if channels.dtype not in (torch.float32, torch.float64):
+        channels = channels.float()
+    n, c = channels.shape[:2]
+    index = torch.arange(c, dtype=channels.dtype, device=channels.device)
+    with torch.autocast(channels.device.type, enabled=False):  # bf16 would not hold ids above 256
+        return torch.matmul(index, channels.reshape(n, c, -1)).view(n, *channels.shape[2:])
+
+
 def one_hot_labels(label_ids: torch.Tensor, num_channels: int) -> torch.Tensor:
     """One-hot encode integer label maps.
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from gaugan.fast.nearest import resize_nearest
+from gaugan.semantics import channel_index_sum
 
 MAX_CODED_EXTRAS = 2
 
@@ -43,8 +44,7 @@ def split_semantics(semantics: torch.Tensor, num_classes: int) -> tuple[torch.Te
         onehot = onehot.float()  # the index sum below must be exact
     # max/argmax over the channel dim are ~10x slower than these (GEMV-like) reductions here.
     total = onehot.sum(dim=1)
-    weighted = torch.einsum("nchw,c->nhw", onehot, torch.arange(num_classes, dtype=onehot.dtype, device=onehot.device))
-    ids = weighted.round().long().clamp_(0, num_classes - 1)
+    ids = channel_index_sum(onehot).round().long().clamp_(0, num_classes - 1)
     at_id = onehot.gather(1, ids.unsqueeze(1)).squeeze(1)
     # Non-negative entries summing to 1 with a 1 at `ids`: one-hot, up to entries too small to
     # change a float sum (and to change the output).

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from gaugan.models.config import MultiscaleDiscriminatorConfig
 from gaugan.models.encoder import conv_norm
 from gaugan.nn.init import init_glorot
+from gaugan.nn.label_lookup import ClassIdMaps, onehot_conv
 
 Features = list[torch.Tensor]
 
@@ -34,10 +35,12 @@ class NLayerDiscriminator(nn.Module):
         self.add_module(f"model{n_layers}", nn.Sequential(nn.Conv2d(nf, 1, kw, stride=1, padding=padw)))
         self.n_layers = n_layers
 
-    def forward(self, x: torch.Tensor) -> Features:
+    def forward(self, x: torch.Tensor | None, first_conv: torch.Tensor | None = None) -> Features:
+        """x: (N, C, H, W) input; or None and ``first_conv``, model0's conv output computed elsewhere."""
         features = []
         for n in range(self.n_layers + 1):
-            x = getattr(self, f"model{n}")(x)
+            layer = getattr(self, f"model{n}")
+            x = layer[1](first_conv) if n == 0 and first_conv is not None else layer(x)
             features.append(x)
         return features
 
@@ -47,11 +50,21 @@ class MultiscaleDiscriminator(nn.Module):
 
     Call as D(semantics (N, C, H, W), image (N, 3, H, W)). Returns, per scale, the list of
     intermediate feature maps (for feature matching) whose last entry is the (N, 1, h, w) logits.
+
+    Args:
+        config: the architecture.
+        label_lookup: when the semantic input is one-hot (+ a last extra channel), compute the
+            full-resolution PatchGAN's first conv on it as table lookups (`gaugan.nn.label_lookup`:
+            the same function and gradients) plus a 3-channel conv of the image, and pool
+            the semantics and the image separately for the coarser scales, instead of
+            concatenating and convolving C + 3 channels. In the 256x256 COCO-Stuff model that
+            first conv is the discriminator's costliest (184 + 3 input channels at full resolution).
     """
 
-    def __init__(self, config: MultiscaleDiscriminatorConfig) -> None:
+    def __init__(self, config: MultiscaleDiscriminatorConfig, label_lookup: bool = False) -> None:
         super().__init__()
         self.config = config
+        self.label_lookup = label_lookup
         for i in range(config.num_d):
             self.add_module(
                 f"discriminator_{i}",
@@ -60,15 +73,36 @@ class MultiscaleDiscriminator(nn.Module):
         init_glorot(self, config.init_gain)
 
     def forward(self, semantics: torch.Tensor, image: torch.Tensor) -> list[Features]:
-        x = torch.cat([semantics, image], dim=1)
-        if x.size(1) != self.config.input_channels:
+        if semantics.size(1) + image.size(1) != self.config.input_channels:
             raise ValueError(
                 f"discriminator expects {self.config.input_channels} channels (semantics + image), "
                 f"got {semantics.size(1)} + {image.size(1)}"
             )
+        maps = ClassIdMaps.from_semantics(semantics) if self.label_lookup else None
+        if maps is not None:
+            return self._forward_with_lookup(semantics, image, maps)
+        x = torch.cat([semantics, image], dim=1)
         results = []
         for i in range(self.config.num_d):
             results.append(getattr(self, f"discriminator_{i}")(x))
             if i + 1 < self.config.num_d:
-                x = F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)
+                x = _downsample(x)
         return results
+
+    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: ClassIdMaps) -> list[Features]:
+        first = self.discriminator_0
+        conv = first.model0[0]
+        c = semantics.size(1)
+        # conv([s; x]) = conv(s; W_s) + conv(x; W_x): the one-hot part by lookup, bias included.
+        label_part = onehot_conv(conv, maps, tuple(semantics.shape[-2:]), weight=conv.weight[:, :c])
+        image_part = F.conv2d(image, conv.weight[:, c:], stride=conv.stride, padding=conv.padding)
+        results = [first(None, first_conv=label_part + image_part)]
+        for i in range(1, self.config.num_d):
+            # Average pooling acts per channel: pooling each part equals pooling the concatenation.
+            semantics, image = _downsample(semantics), _downsample(image)
+            results.append(getattr(self, f"discriminator_{i}")(torch.cat([semantics, image], dim=1)))
+        return results
+
+
+def _downsample(x: torch.Tensor) -> torch.Tensor:
+    return F.avg_pool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=False)

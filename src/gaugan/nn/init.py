@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch.nn as nn
 from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import spectral_norm
+
+from gaugan.nn.spectral import spectral_norm
 
 _WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 

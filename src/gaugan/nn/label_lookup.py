@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.semantics import channel_index_sum
+
 
 def class_ids_of(semantics: torch.Tensor, num_classes: int) -> torch.Tensor | None:
     """(N, C, H, W) semantic input -> (N, H, W) int64 ids of its first ``num_classes`` channels,
@@ -33,9 +35,7 @@ def class_ids_of(semantics: torch.Tensor, num_classes: int) -> torch.Tensor | No
     """
     onehot = semantics[:, :num_classes]
     total = onehot.sum(dim=1)
-    # Exact for 0/1 values (integer sums below 2**24), and ~10x faster on CPU than argmax.
-    weights = torch.arange(num_classes, dtype=onehot.dtype, device=onehot.device)
-    ids = torch.einsum("nchw,c->nhw", onehot, weights).round().long().clamp_(0, num_classes - 1)
+    ids = channel_index_sum(onehot).round().long().clamp_(0, num_classes - 1)
     at_id = onehot.gather(1, ids.unsqueeze(1)).squeeze(1)
     one_hot = (total == 0) | ((total == 1) & (at_id == 1))
     if onehot.numel() and (bool(onehot.amin() < 0) or not bool(one_hot.all())):
@@ -60,6 +60,7 @@ class ClassIdMaps:
     """
 
     def __init__(self, ids: torch.Tensor, extras: torch.Tensor | None, num_classes: int) -> None:
+        self.batch_size = ids.size(0)
         self.num_classes = num_classes
         self.num_extras = 0 if extras is None else extras.size(1)
         self.coded = extras is None or (extras.size(1) == 1 and bool(((extras == 0) | (extras == 1)).all()))
@@ -70,7 +71,7 @@ class ClassIdMaps:
             codes = codes + extras[:, 0].long()
         self.full_size = tuple(ids.shape[-2:])
         self._levels = {self.full_size: (codes, None if self.coded else extras)}
-        self._windows: dict[tuple[tuple[int, int], int], TapWindows] = {}
+        self._windows: dict[tuple, TapWindows] = {}
         self._code_vectors: dict[tuple, torch.Tensor] = {}
 
     @classmethod
@@ -96,11 +97,13 @@ class ClassIdMaps:
             self._levels[size] = (codes, extras)
         return self._levels[size]
 
-    def windows(self, size: tuple[int, int], kernel_size: int) -> "TapWindows":
-        key = ((int(size[0]), int(size[1])), kernel_size)
+    def windows(self, size: tuple[int, int], kernel_size: int, stride: int = 1, padding: int | None = None) -> "TapWindows":
+        """The conv windows over the codes at ``size`` (padding defaults to kernel_size // 2)."""
+        padding = kernel_size // 2 if padding is None else padding
+        key = ((int(size[0]), int(size[1])), kernel_size, stride, padding)
         if key not in self._windows:
             outside = self.num_classes * self.codes_per_class  # no class, no extra: a zero row
-            self._windows[key] = TapWindows(self.at(key[0])[0], self.num_codes, outside, kernel_size)
+            self._windows[key] = TapWindows(self.at(key[0])[0], self.num_codes, outside, kernel_size, stride, padding)
         return self._windows[key]
 
     def table(self, weight: torch.Tensor) -> torch.Tensor:
@@ -130,20 +133,23 @@ class ClassIdMaps:
 
 
 class TapWindows:
-    """The k x k windows of a code map under zero padding, as rows of the tap-major table.
+    """The k x k windows of a conv (stride s, zero padding p) over a code map, as rows of the
+    tap-major table.
 
-    ``index``: (N*H*W, k*k), entry [p, t] = t * num_codes + code at tap t of pixel p's window
-    (``outside`` past the image border).
+    ``index``: (N*H_out*W_out, k*k), entry [q, t] = t * num_codes + code at tap t of output
+    pixel q's window (``outside`` past the image border); ``shape``: (N, H_out, W_out).
     """
 
-    def __init__(self, codes: torch.Tensor, num_codes: int, outside: int, kernel_size: int) -> None:
-        k, p = kernel_size, kernel_size // 2
-        self.shape = tuple(codes.shape)
+    def __init__(self, codes: torch.Tensor, num_codes: int, outside: int, kernel_size: int, stride: int = 1, padding: int | None = None) -> None:
+        k, s = kernel_size, stride
+        p = k // 2 if padding is None else padding
+        n, h, w = codes.shape
+        h_out, w_out = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+        self.shape = (n, h_out, w_out)
         self.rows = k * k * num_codes
-        n, h, w = self.shape
         padded = F.pad(codes, (p, p, p, p), value=outside)
         offsets = torch.arange(k * k, device=codes.device) * num_codes
-        taps = [padded[:, dy : dy + h, dx : dx + w] for dy in range(k) for dx in range(k)]
+        taps = [padded[:, dy : dy + s * (h_out - 1) + 1 : s, dx : dx + s * (w_out - 1) + 1 : s] for dy in range(k) for dx in range(k)]
         self.index = (torch.stack(taps, dim=-1) + offsets).view(-1, k * k)
         self._sparse: dict[torch.dtype, torch.Tensor] = {}
 
@@ -185,25 +191,36 @@ class _TapSums(torch.autograd.Function):
         return grad_table, grad.sum(dim=0) if ctx.has_bias else None, None
 
 
-def onehot_conv(conv: nn.Conv2d, maps: ClassIdMaps, size: tuple[int, int]) -> torch.Tensor:
-    """``conv(resize(semantic map, size))`` from codes: (N, O, *size), differentiable in conv's weight and bias.
+def onehot_conv(conv: nn.Conv2d, maps: ClassIdMaps, size: tuple[int, int], weight: torch.Tensor | None = None) -> torch.Tensor:
+    """``conv(resize(semantic map, size))`` from codes: (N, O, H_out, W_out), differentiable in
+    conv's weight and bias.
 
-    ``conv`` must be a stride-1, dilation-1 conv with an odd kernel and padding k // 2, taking the
-    map's K + E channels.
+    ``conv`` must have a square kernel, dilation 1 and equal zero padding on all sides (any
+    stride), and take the map's K + E channels; or pass ``weight`` (O, K + E, k, k), a slice of
+    a conv weight that also reads other channels (the conv's stride, padding and bias are used).
     """
-    weight = conv.weight  # (O, K + E, k, k)
-    out_channels, in_channels, k, _ = weight.shape
+    weight = conv.weight if weight is None else weight  # (O, K + E, k, k)
+    out_channels, in_channels, k, k2 = weight.shape
     num_classes = maps.num_classes
     if in_channels != num_classes + maps.num_extras:
         raise ValueError(f"conv takes {in_channels} channels, the label map has {num_classes} + {maps.num_extras}")
-    p = k // 2
-    if k % 2 == 0 or tuple(conv.stride) != (1, 1) or tuple(conv.dilation) != (1, 1) or tuple(conv.padding) != (p, p):
-        raise ValueError(f"onehot_conv needs a stride-1 conv with an odd kernel and padding k // 2, got {conv}")
-    windows = maps.windows(size, k)
+    stride, padding = conv.stride[0], conv.padding
+    if (
+        k != k2
+        or tuple(conv.stride) != (stride, stride)
+        or tuple(conv.dilation) != (1, 1)
+        or isinstance(padding, str)
+        or padding[0] != padding[1]
+        or conv.padding_mode != "zeros"
+        or conv.groups != 1
+    ):
+        raise ValueError(f"onehot_conv needs a square kernel, equal zero padding on all sides, dilation 1, got {conv}")
+    p = padding[0]
+    windows = maps.windows(size, k, stride, p)
     n, h, w = windows.shape
     out = _TapSums.apply(maps.table(weight), conv.bias, windows)
     out = out.view(n, h, w, out_channels).permute(0, 3, 1, 2)  # NCHW view of channels_last memory
     extras = maps.at(size)[1]
     if extras is not None:
-        out = out + F.conv2d(extras.to(weight.dtype), weight[:, num_classes:], padding=p)
+        out = out + F.conv2d(extras.to(weight.dtype), weight[:, num_classes:], stride=stride, padding=p)
     return out

@@ -71,6 +71,10 @@ class TrainConfig:
     decay_iterations: int = 0
     precision: str = "fp32"  # "fp32" | "bf16" | "fp16" (CUDA only)
     channels_last: bool = False
+    # One-hot convs (SPADE's first conv, the discriminator's first conv) as exact table lookups
+    # (gaugan.nn.label_lookup): the same function and gradients, less work. None: on for CPU
+    # training, off on CUDA (where it has not been measured).
+    label_lookup: bool | None = None
     ema_decay: float | None = 0.999  # None disables the EMA generator
     ema_start: int = 0  # copy G into the EMA until this step
 
@@ -102,6 +106,8 @@ class TrainConfig:
         for name in ("batch_size", "grad_accumulation", "checkpoint_every", "log_every", "epochs"):
             if getattr(self, name) < (0 if name == "epochs" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.label_lookup not in (None, True, False):
+            raise ValueError(f"label_lookup must be true, false or null (auto), got {self.label_lookup!r}")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
 

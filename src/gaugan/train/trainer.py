@@ -111,6 +111,10 @@ class Trainer:
         self.discriminator = build_model(discriminator_config(config, self.labels)).to(self.device)
         enc_cfg = encoder_config(config)
         self.encoder = build_model(enc_cfg).to(self.device) if enc_cfg is not None else None
+        lookup = config.label_lookup if config.label_lookup is not None else self.device.type == "cpu"
+        for module in (self.generator, self.discriminator):
+            if hasattr(module, "label_lookup"):  # SPADE generators and the discriminator
+                module.label_lookup = lookup
         if config.channels_last:
             for module in self._modules():
                 module.to(memory_format=torch.channels_last)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import statistics
+import sys
 import time
 
 from gaugan.fast import tune_malloc
@@ -33,8 +34,7 @@ MALLOC_TUNED = tune_malloc()  # before torch allocates (gaugan.fast.allocator), 
 
 import torch  # noqa: E402
 
-import gaugan.nn.init  # noqa: E402
-import gaugan.nn.spectral  # noqa: E402
+from gaugan.nn import init as init_module  # noqa: E402
 
 from gaugan.labels import LabelSet  # noqa: E402
 from gaugan.models import build_model  # noqa: E402
@@ -71,12 +71,13 @@ def torch_spectral_norm(enabled: bool):
         return
     from torch.nn.utils.parametrizations import spectral_norm
 
-    saved = gaugan.nn.spectral.spectral_norm, gaugan.nn.init.spectral_norm
-    gaugan.nn.spectral.spectral_norm = gaugan.nn.init.spectral_norm = spectral_norm
+    spectral_module = sys.modules["gaugan.nn.spectral"]  # `gaugan.nn.spectral` is also a function's name
+    saved = spectral_module.spectral_norm, init_module.spectral_norm
+    spectral_module.spectral_norm = init_module.spectral_norm = spectral_norm
     try:
         yield
     finally:
-        gaugan.nn.spectral.spectral_norm, gaugan.nn.init.spectral_norm = saved
+        spectral_module.spectral_norm, init_module.spectral_norm = saved
 
 
 def batch(size: int) -> tuple[torch.Tensor, torch.Tensor]:

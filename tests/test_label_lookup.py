@@ -184,25 +184,42 @@ def test_onehot_conv_refuses_convs_it_cannot_express():
 
 @pytest.mark.parametrize("labels", [PLAIN, EDGES], ids=["plain", "edges"])
 @pytest.mark.parametrize("num_d", [1, 3])
-def test_discriminator_lookup_matches_the_reference_with_gradients(labels, num_d):
+@pytest.mark.parametrize("repeats", [1, 2])
+def test_discriminator_lookup_matches_the_reference_with_gradients(labels, num_d, repeats):
+    # repeats=2 is the training step's call: fakes and reals of the same label maps in one batch,
+    # the label maps given once; the reference gets them concatenated r times.
     torch.manual_seed(0)
     config = MultiscaleDiscriminatorConfig(input_channels=labels.semantic_channels + 3, ndf=8, num_d=num_d, init_gain=1.0)
     reference = MultiscaleDiscriminator(config).double()
     lookup = copy.deepcopy(reference)
     lookup.label_lookup = True
     semantics = random_semantics(labels, n=2, h=64, w=64, seed=5).double()
-    images = [torch.randn(2, 3, 64, 64, dtype=torch.float64, requires_grad=True) for _ in range(2)]
+    images = [torch.randn(2 * repeats, 3, 64, 64, dtype=torch.float64, requires_grad=True) for _ in range(2)]
     with torch.no_grad():
         images[1].copy_(images[0])
-    outputs = [d(semantics, image) for d, image in zip((reference, lookup), images)]
+    outputs = [reference(torch.cat([semantics] * repeats), images[0]), lookup(semantics, images[1])]
     for scale_ref, scale_lookup in zip(*outputs):
         for f_ref, f_lookup in zip(scale_ref, scale_lookup):
+            assert f_lookup.shape == f_ref.shape
             assert relative_error(f_lookup, f_ref) < RELATIVE
     for out in outputs:
         sum((f**2).mean() for scale in out for f in scale).backward()
     assert relative_error(images[1].grad, images[0].grad) < RELATIVE  # what the generator step needs
     for (name, p_ref), (_, p_lookup) in zip(reference.named_parameters(), lookup.named_parameters()):
         assert relative_error(p_lookup.grad, p_ref.grad) < RELATIVE, name
+
+
+def test_discriminator_repeats_label_maps_without_lookup_too():
+    torch.manual_seed(0)
+    config = MultiscaleDiscriminatorConfig(input_channels=PLAIN.semantic_channels + 3, ndf=8)
+    d = MultiscaleDiscriminator(config).eval()  # eval: no power iteration between the two calls
+    semantics = random_semantics(PLAIN, n=2, h=32, w=32)
+    images = torch.randn(4, 3, 32, 32)
+    with torch.no_grad():
+        once, twice = d(semantics, images), d(torch.cat([semantics, semantics]), images)
+    assert all(torch.equal(a, b) for sa, sb in zip(once, twice) for a, b in zip(sa, sb))
+    with pytest.raises(ValueError, match="image batch 3 is not a multiple of the semantics batch 2"):
+        d(semantics, images[:3])
 
 
 def test_discriminator_takes_the_concatenation_path_for_soft_maps(monkeypatch):

@@ -48,8 +48,9 @@ class NLayerDiscriminator(nn.Module):
 class MultiscaleDiscriminator(nn.Module):
     """``num_d`` PatchGANs on the input at full, 1/2, 1/4 ... resolution.
 
-    Call as D(semantics (N, C, H, W), image (N, 3, H, W)). Returns, per scale, the list of
-    intermediate feature maps (for feature matching) whose last entry is the (N, 1, h, w) logits.
+    Call as D(semantics (N, C, H, W), image (r*N, 3, H, W)) (see `forward`). Returns, per scale,
+    the list of intermediate feature maps (for feature matching) whose last entry is the
+    (r*N, 1, h, w) logits.
 
     Args:
         config: the architecture.
@@ -59,6 +60,7 @@ class MultiscaleDiscriminator(nn.Module):
             the semantics and the image separately for the coarser scales, instead of
             concatenating and convolving C + 3 channels. In the 256x256 COCO-Stuff model that
             first conv is the discriminator's costliest (184 + 3 input channels at full resolution).
+            The coarser scales split their first conv the same way, with the label part convolved.
     """
 
     def __init__(self, config: MultiscaleDiscriminatorConfig, label_lookup: bool = False) -> None:
@@ -73,15 +75,24 @@ class MultiscaleDiscriminator(nn.Module):
         init_glorot(self, config.init_gain)
 
     def forward(self, semantics: torch.Tensor, image: torch.Tensor) -> list[Features]:
+        """semantics (N, C, H, W), image (r*N, 3, H, W): image i is judged with semantics i mod N.
+
+        ``r > 1`` serves the training step, which judges fakes and reals of the same label maps
+        in one batch: the label map is then concatenated, pooled and (with the lookup) convolved
+        once instead of r times.
+        """
         if semantics.size(1) + image.size(1) != self.config.input_channels:
             raise ValueError(
                 f"discriminator expects {self.config.input_channels} channels (semantics + image), "
                 f"got {semantics.size(1)} + {image.size(1)}"
             )
+        if semantics.size(0) == 0 or image.size(0) % semantics.size(0):
+            raise ValueError(f"image batch {image.size(0)} is not a multiple of the semantics batch {semantics.size(0)}")
+        repeats = image.size(0) // semantics.size(0)
         maps = ClassIdMaps.from_semantics(semantics) if self.label_lookup else None
         if maps is not None:
-            return self._forward_with_lookup(semantics, image, maps)
-        x = torch.cat([semantics, image], dim=1)
+            return self._forward_with_lookup(semantics, image, maps, repeats)
+        x = torch.cat([semantics.repeat(repeats, 1, 1, 1), image], dim=1)
         results = []
         for i in range(self.config.num_d):
             results.append(getattr(self, f"discriminator_{i}")(x))
@@ -89,18 +100,24 @@ class MultiscaleDiscriminator(nn.Module):
                 x = _downsample(x)
         return results
 
-    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: ClassIdMaps) -> list[Features]:
-        first = self.discriminator_0
-        conv = first.model0[0]
+    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: ClassIdMaps, repeats: int) -> list[Features]:
+        # Each PatchGAN's first conv splits: conv([s; x]) = conv(s; W_s) + conv(x; W_x). The label
+        # part is computed once per label map (by lookup at full resolution, bias included), the
+        # image part per image. Average pooling acts per channel, so pooling each part equals
+        # pooling the concatenation.
         c = semantics.size(1)
-        # conv([s; x]) = conv(s; W_s) + conv(x; W_x): the one-hot part by lookup, bias included.
-        label_part = onehot_conv(conv, maps, tuple(semantics.shape[-2:]), weight=conv.weight[:, :c])
-        image_part = F.conv2d(image, conv.weight[:, c:], stride=conv.stride, padding=conv.padding)
-        results = [first(None, first_conv=label_part + image_part)]
-        for i in range(1, self.config.num_d):
-            # Average pooling acts per channel: pooling each part equals pooling the concatenation.
-            semantics, image = _downsample(semantics), _downsample(image)
-            results.append(getattr(self, f"discriminator_{i}")(torch.cat([semantics, image], dim=1)))
+        results = []
+        for i in range(self.config.num_d):
+            d = getattr(self, f"discriminator_{i}")
+            conv = d.model0[0]
+            if i == 0:
+                label_part = onehot_conv(conv, maps, tuple(semantics.shape[-2:]), weight=conv.weight[:, :c])
+            else:
+                semantics, image = _downsample(semantics), _downsample(image)
+                label_part = F.conv2d(semantics, conv.weight[:, :c], conv.bias, stride=conv.stride, padding=conv.padding)
+            image_part = F.conv2d(image, conv.weight[:, c:], stride=conv.stride, padding=conv.padding)
+            first = (image_part.unflatten(0, (repeats, -1)) + label_part).flatten(0, 1)
+            results.append(d(None, first_conv=first))
         return results
 
 

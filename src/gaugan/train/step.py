@@ -87,7 +87,8 @@ class TrainingStep:
         d = unwrap(self.m.discriminator)
         with self.autocast():
             fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
-            predictions = d(torch.cat([semantics, semantics]), torch.cat([fake, real]))
+            # One label map for the fake and the real half: the discriminator repeats it itself, cheaply.
+            predictions = d(semantics, torch.cat([fake, real]))
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
         pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
@@ -106,7 +107,7 @@ class TrainingStep:
             fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
         fake = fake.detach().float()
         with self.autocast():
-            predictions = self.m.discriminator(torch.cat([semantics, semantics]), torch.cat([fake, real]))
+            predictions = self.m.discriminator(semantics, torch.cat([fake, real]))
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
         pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
         return {

@@ -43,13 +43,17 @@ def test_onehot_conv_equals_the_conv_of_the_resized_map_with_gradients(labels, k
     assert maps is not None and maps.coded != soft
     for size in [(32, 32), (16, 16), (8, 4), (64, 64), (12, 20)]:
         reference = conv(F.interpolate(semantics, size=size, mode="nearest"))
-        looked_up = onehot_conv(conv, maps, size)
-        assert relative_error(looked_up, reference) < RELATIVE
-        grad = torch.randn_like(reference)
-        expected = torch.autograd.grad(reference, (conv.weight, conv.bias), grad)
-        got = torch.autograd.grad(looked_up, (conv.weight, conv.bias), grad)
-        for g, e in zip(got, expected):
-            assert relative_error(g, e) < RELATIVE
+        assert_same_values_and_gradients(onehot_conv(conv, maps, size), reference, conv)
+
+
+def assert_same_values_and_gradients(looked_up: torch.Tensor, reference: torch.Tensor, conv: torch.nn.Conv2d) -> None:
+    assert looked_up.shape == reference.shape
+    assert relative_error(looked_up, reference) < RELATIVE
+    grad = torch.randn_like(reference)
+    expected = torch.autograd.grad(reference, (conv.weight, conv.bias), grad)
+    got = torch.autograd.grad(looked_up, (conv.weight, conv.bias), grad)
+    for g, e in zip(got, expected):
+        assert relative_error(g, e) < RELATIVE
 
 
 def test_class_ids_accept_zero_pixels_and_refuse_soft_or_multi_hot_maps():
@@ -162,13 +166,7 @@ def test_strided_onehot_conv_equals_the_conv(labels, kernel_size, stride, paddin
     maps = ClassIdMaps.from_semantics(semantics)
     looked_up = onehot_conv(conv, maps, (32, 24), weight=conv.weight[:, :c])
     looked_up = looked_up + F.conv2d(image, conv.weight[:, c:], stride=stride, padding=padding)
-    assert looked_up.shape == reference.shape
-    assert relative_error(looked_up, reference) < RELATIVE
-    grad = torch.randn_like(reference)
-    expected = torch.autograd.grad(reference, (conv.weight, conv.bias), grad)
-    got = torch.autograd.grad(looked_up, (conv.weight, conv.bias), grad)
-    for g, e in zip(got, expected):
-        assert relative_error(g, e) < RELATIVE
+    assert_same_values_and_gradients(looked_up, reference, conv)
 
 
 def test_onehot_conv_refuses_convs_it_cannot_express():

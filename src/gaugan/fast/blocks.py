@@ -1,4 +1,4 @@
-"""The SPADE residual block for inference, built from a trained `SPADEResnetBlock`."""
+"""The residual block for inference: its wiring, and the SPADE block built from a trained `SPADEResnetBlock`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,27 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gaugan.fast.folding import fold_spade, plain_conv
-from gaugan.fast.labels import LabelLevel
 from gaugan.fast.modulation import FastSPADE
 from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
 
 
-class FastSPADEResnetBlock(nn.Module):
-    """Same function as ``block`` in eval mode: (N, fin, H, W) + labels at (H, W) -> (N, fout, H, W)."""
+class FastResnetBlock(nn.Module):
+    """[norm, LReLU, conv] x 2 plus the identity or [norm_s, conv_s]: (N, fin, H, W) + labels -> (N, fout, H, W).
+
+    Subclasses set ``learned_shortcut``, ``norm_0``, ``norm_1``, ``conv_0``, ``conv_1`` (and
+    ``norm_s``, ``conv_s``); each norm takes (x, labels at x's resolution).
+    """
+
+    def forward(self, x: torch.Tensor, level) -> torch.Tensor:
+        shortcut = self.conv_s(self.norm_s(x, level)) if self.learned_shortcut else x
+        # In-place activations: each input is a fresh tensor that nothing else reads.
+        dx = self.conv_0(F.leaky_relu_(self.norm_0(x, level), LRELU_SLOPE))
+        dx = self.conv_1(F.leaky_relu_(self.norm_1(dx, level), LRELU_SLOPE))
+        return dx.add_(shortcut)
+
+
+class FastSPADEResnetBlock(FastResnetBlock):
+    """Same function as ``block`` in eval mode: (N, fin, H, W) + `LabelLevel` at (H, W) -> (N, fout, H, W)."""
 
     def __init__(self, block: SPADEResnetBlock, num_classes: int, interior_lookup: bool = True) -> None:
         super().__init__()
@@ -25,10 +39,3 @@ class FastSPADEResnetBlock(nn.Module):
         if self.learned_shortcut:
             self.norm_s = FastSPADE(fold_spade(block.norm_s), num_classes, interior_lookup)
             self.conv_s = plain_conv(block.conv_s)
-
-    def forward(self, x: torch.Tensor, level: LabelLevel) -> torch.Tensor:
-        shortcut = self.conv_s(self.norm_s(x, level)) if self.learned_shortcut else x
-        # In-place activations: each input is a fresh tensor that nothing else reads.
-        dx = self.conv_0(F.leaky_relu_(self.norm_0(x, level), LRELU_SLOPE))
-        dx = self.conv_1(F.leaky_relu_(self.norm_1(dx, level), LRELU_SLOPE))
-        return dx.add_(shortcut)

@@ -22,10 +22,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.fast.blocks import FastResnetBlock
 from gaugan.fast.folding import eval_weights, norm_affine, plain_conv
-from gaugan.nn.blocks import LRELU_SLOPE
-from gaugan.nn.clade import CLADE, CLADEResnetBlock, intra_class_positions
 from gaugan.fast.nearest import resize_nearest
+from gaugan.nn.clade import CLADE, CLADEResnetBlock, intra_class_positions
 
 
 class CLADELabels:
@@ -108,7 +108,7 @@ class FastCLADE(nn.Module):
         return out
 
 
-class FastCLADEResnetBlock(nn.Module):
+class FastCLADEResnetBlock(FastResnetBlock):
     """Same function as ``block`` in eval mode: (N, fin, H, W) + `CLADELevel` -> (N, fout, H, W)."""
 
     def __init__(self, block: CLADEResnetBlock) -> None:
@@ -121,10 +121,3 @@ class FastCLADEResnetBlock(nn.Module):
         if self.learned_shortcut:
             self.norm_s = FastCLADE(block.norm_s)
             self.conv_s = plain_conv(block.conv_s)
-
-    def forward(self, x: torch.Tensor, level: CLADELevel) -> torch.Tensor:
-        shortcut = self.conv_s(self.norm_s(x, level)) if self.learned_shortcut else x
-        # In-place activations: each input is a fresh tensor that nothing else reads.
-        dx = self.conv_0(F.leaky_relu_(self.norm_0(x, level), LRELU_SLOPE))
-        dx = self.conv_1(F.leaky_relu_(self.norm_1(dx, level), LRELU_SLOPE))
-        return dx.add_(shortcut)

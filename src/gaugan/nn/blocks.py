@@ -13,7 +13,26 @@ from gaugan.nn.spectral import spectral
 LRELU_SLOPE = 0.2
 
 
-class SPADEResnetBlock(nn.Module):
+class ModulatedResnetBlock(nn.Module):
+    """[norm, LReLU(0.2), conv] x 2 plus the identity or a learned [norm_s, conv_s] shortcut.
+
+    Subclasses build ``learned_shortcut``, ``norm_0``, ``norm_1``, ``conv_0``, ``conv_1`` (and
+    ``norm_s``, ``conv_s``); each norm takes (x, the label input as the generator hands it down).
+    """
+
+    def shortcut(self, x: torch.Tensor, labels) -> torch.Tensor:
+        if self.learned_shortcut:
+            return self.conv_s(self.norm_s(x, labels))
+        return x
+
+    def forward(self, x: torch.Tensor, labels) -> torch.Tensor:
+        """x: (N, fin, H, W); labels at any resolution (each norm resizes them) -> (N, fout, H, W)."""
+        dx = self.conv_0(F.leaky_relu(self.norm_0(x, labels), LRELU_SLOPE))
+        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, labels), LRELU_SLOPE))
+        return self.shortcut(x, labels) + dx
+
+
+class SPADEResnetBlock(ModulatedResnetBlock):
     """[SPADE, LReLU(0.2), conv3x3] x 2 plus a shortcut; (N, fin, H, W) -> (N, fout, H, W).
 
     The shortcut is the identity when fin == fout, otherwise a learned [SPADE, conv1x1 (no bias)].
@@ -40,17 +59,6 @@ class SPADEResnetBlock(nn.Module):
         if self.learned_shortcut:
             self.conv_s = spectral(nn.Conv2d(fin, fout, 1, bias=False), spectral_norm)
             self.norm_s = SPADE(fin, label_channels, norm, kernel_size, hidden)
-
-    def shortcut(self, x: torch.Tensor, segmap: torch.Tensor) -> torch.Tensor:
-        if self.learned_shortcut:
-            return self.conv_s(self.norm_s(x, segmap))
-        return x
-
-    def forward(self, x: torch.Tensor, segmap: torch.Tensor) -> torch.Tensor:
-        """x: (N, fin, H, W); segmap: (N, L, H', W'), resized inside each SPADE."""
-        dx = self.conv_0(F.leaky_relu(self.norm_0(x, segmap), LRELU_SLOPE))
-        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, segmap), LRELU_SLOPE))
-        return self.shortcut(x, segmap) + dx
 
 
 class ConcatResnetBlock(nn.Module):

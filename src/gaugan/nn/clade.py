@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gaugan.nn.blocks import LRELU_SLOPE
+from gaugan.nn.blocks import ModulatedResnetBlock
 from gaugan.nn.norms import param_free_norm
 from gaugan.nn.spectral import spectral
 from gaugan.semantics import channel_index_sum
@@ -132,7 +132,7 @@ class CLADE(nn.Module):
         return out
 
 
-class CLADEResnetBlock(nn.Module):
+class CLADEResnetBlock(ModulatedResnetBlock):
     """The SPADE residual block with CLADE in place of SPADE: (N, fin, H, W) -> (N, fout, H, W).
 
     [CLADE, LReLU(0.2), conv3x3] x 2 plus the identity or a learned [CLADE, conv1x1] shortcut;
@@ -161,12 +161,6 @@ class CLADEResnetBlock(nn.Module):
         if self.learned_shortcut:
             self.norm_s = CLADE(fin, *options)
             self.conv_s = spectral(nn.Conv2d(fin + extra, fout, 1, bias=False), spectral_norm)
-
-    def forward(self, x: torch.Tensor, labels: ClassLabels) -> torch.Tensor:
-        shortcut = self.conv_s(self.norm_s(x, labels)) if self.learned_shortcut else x
-        dx = self.conv_0(F.leaky_relu(self.norm_0(x, labels), LRELU_SLOPE))
-        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, labels), LRELU_SLOPE))
-        return shortcut + dx
 
 
 def connected_components(ids: torch.Tensor) -> torch.Tensor:

@@ -111,6 +111,8 @@ class Trainer:
         self.discriminator = build_model(discriminator_config(config, self.labels)).to(self.device)
         enc_cfg = encoder_config(config)
         self.encoder = build_model(enc_cfg).to(self.device) if enc_cfg is not None else None
+        if config.init_from and not resume:
+            self._initialise_from(config.init_from)
         lookup = config.label_lookup if config.label_lookup is not None else self.device.type == "cpu"
         for module in (self.generator, self.discriminator):
             if hasattr(module, "label_lookup"):  # SPADE generators and the discriminator
@@ -145,6 +147,27 @@ class Trainer:
         self._writer = None
 
     # ---- set-up helpers ------------------------------------------------------------------------
+    def _initialise_from(self, checkpoint: str) -> None:
+        """Copy G (and E) weights from a pretrained checkpoint of the same architecture and labels."""
+        from gaugan.default_model import resolve_checkpoint
+
+        directory = resolve_checkpoint(checkpoint)
+        source = GauGAN.from_pretrained(directory)
+        if source.labels != self.labels:
+            raise ValueError(f"init_from {directory}: its label set ({source.labels.dataset}, {source.labels.semantic_channels} "
+                             f"channels) is not this dataset's ({self.labels.dataset}, {self.labels.semantic_channels} channels)")
+        if (source.encoder is None) != (self.encoder is None):
+            raise ValueError(f"init_from {directory}: it has {'an' if source.encoder is not None else 'no'} encoder, this run "
+                             f"{'does not' if source.encoder is not None else 'does'} (use_vae)")
+        pairs = [("generator", source.generator, self.generator), ("encoder", source.encoder, self.encoder)]
+        for name, loaded, target in pairs:
+            if loaded is not None and loaded.config != target.config:
+                fields = [k for k, v in vars(target.config).items() if getattr(loaded.config, k, None) != v]
+                raise ValueError(f"init_from {directory}: its {name} config differs from this run's in {', '.join(fields)}")
+        for _, loaded, target in pairs:
+            if loaded is not None:
+                load_state_dict_checked(target, loaded.state_dict(), str(directory))
+
     def _modules(self) -> list[nn.Module]:
         return [m for m in (self.generator, self.discriminator, self.encoder) if m is not None]
 

@@ -1,0 +1,51 @@
+"""`init_from`: a new run starts from a pretrained generator (and encoder), with a fresh discriminator."""
+
+import dataclasses
+
+import pytest
+import torch
+from train_helpers import ToyPairs
+
+from gaugan.models import GauGAN
+from gaugan.train import TrainConfig, Trainer
+
+
+def _config(tmp_path, name, **changes):
+    base = TrainConfig(
+        ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16, n_layers_d=3,
+        batch_size=2, iterations=2, checkpoint_every=100, output_dir=str(tmp_path / name), tensorboard=False,
+        ema_decay=None, seed=3,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def pretrained(tmp_path):
+    trainer = Trainer(_config(tmp_path, "first"), ToyPairs(n=4), show_progress=False)
+    trainer.fit()
+    return trainer.export()
+
+
+def test_a_new_run_starts_from_the_checkpoint_generator_and_encoder(tmp_path, pretrained):
+    source = GauGAN.from_pretrained(pretrained)
+    fresh = Trainer(_config(tmp_path, "fresh", seed=11), ToyPairs(n=4), show_progress=False)
+    warm = Trainer(_config(tmp_path, "warm", seed=11, init_from=str(pretrained)), ToyPairs(n=4), show_progress=False)
+    for name, tensor in source.generator.state_dict().items():
+        assert torch.equal(warm.generator.state_dict()[name], tensor), name
+    for name, tensor in source.encoder.state_dict().items():
+        assert torch.equal(warm.encoder.state_dict()[name], tensor), name
+    assert not torch.equal(fresh.generator.fc.weight, warm.generator.fc.weight)
+    # The discriminator is the fresh run's, and training goes on from the loaded weights.
+    for name, tensor in fresh.discriminator.state_dict().items():
+        assert torch.equal(warm.discriminator.state_dict()[name], tensor), name
+    losses = warm.fit()
+    assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
+
+
+def test_a_checkpoint_of_another_architecture_is_refused_by_field(tmp_path, pretrained):
+    with pytest.raises(ValueError, match=r"generator config differs from this run's in ngf"):
+        Trainer(_config(tmp_path, "wide", ngf=16, init_from=str(pretrained)), ToyPairs(n=4), show_progress=False)
+    with pytest.raises(ValueError, match="it has an encoder, this run does not"):
+        Trainer(_config(tmp_path, "novae", use_vae=False, init_from=str(pretrained)), ToyPairs(n=4), show_progress=False)
+    with pytest.raises(Exception, match="not a gaugan checkpoint|not found"):
+        Trainer(_config(tmp_path, "missing", init_from=str(tmp_path / "nowhere")), ToyPairs(n=4), show_progress=False)

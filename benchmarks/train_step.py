@@ -14,7 +14,7 @@ COCO-Stuff configuration (184 semantic channels, ngf 64, ndf 64, 2 x 4-layer dis
   lookups; what ``gaugan train`` does on CPU.
  All variants are built first and their iterations
 interleaved (one of each per round), so load from other processes hits them alike; the table
-gives the median. Compare rows of the same run only (these machines are noisy).
+gives the median, and the GFLOP of one iteration (``FlopCounterMode``, forward and backward). Compare rows of the same run only (these machines are noisy).
 
     python benchmarks/train_step.py [--size 256] [--ngf 64] [--repeats 3] [--warmup 1]
         [--precisions fp32 bf16] [--variants torch-sn reference lookup] [--threads 2]
@@ -33,6 +33,7 @@ from gaugan.fast import tune_malloc
 MALLOC_TUNED = tune_malloc()  # before torch allocates (gaugan.fast.allocator), as `gaugan train` does
 
 import torch  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from gaugan.nn import init as init_module  # noqa: E402
 
@@ -114,6 +115,13 @@ def main() -> None:
         for variant in args.variants:
             variants.append((f"{precision}, {variant}", make_step(precision, args.size, args.ngf, args.channels_last, variant), []))
     data = [batch(args.size)]
+    # One counted iteration per variant (also a warm-up): 2 FLOP per multiply-add of convolutions
+    # and matmuls, forward and backward; table lookups and sparse products count 0.
+    gflops = []
+    for _, step, _ in variants:
+        with FlopCounterMode(display=False) as counter:
+            step(data)
+        gflops.append(counter.get_total_flops() / 1e9)
     for round_index in range(args.warmup + args.repeats):
         for _, step, times in variants:
             start = time.perf_counter()
@@ -121,13 +129,14 @@ def main() -> None:
             if round_index >= args.warmup:
                 times.append(time.perf_counter() - start)
     print()
-    print("| variant | median s/it | min | max | speed-up |")
-    print("|---|---|---|---|---|")
+    print("| variant | median s/it | min | max | speed-up | GFLOP / it | GFLOP/s |")
+    print("|---|---|---|---|---|---|---|")
     base = None
-    for name, _, times in variants:
+    for (name, _, times), gflop in zip(variants, gflops):
         median = statistics.median(times)
         base = base or median
-        print(f"| {name} | {median:.2f} | {min(times):.2f} | {max(times):.2f} | {base / median:.2f}x |", flush=True)
+        print(f"| {name} | {median:.2f} | {min(times):.2f} | {max(times):.2f} | {base / median:.2f}x | {gflop:.0f} | {gflop / median:.0f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

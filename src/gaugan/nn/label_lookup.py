@@ -1,9 +1,10 @@
-"""SPADE's first conv on a one-hot label map, computed from class ids, with its gradient.
+"""Convs of a one-hot label map (SPADE's first conv, the discriminator's first conv), computed
+from class ids, with their gradient.
 
 For a one-hot map (K class channels, then one extra channel: the instance-edge map, or the last
-class's own channel) a stride-1 conv with zero padding k // 2 is, at pixel p,
+class's own channel) a conv with stride s and zero padding p is, at output pixel q,
 
-    conv(m)(p) = b + sum over taps t of W[:, class(p + t), t] + conv(extras)(p)
+    conv(m)(q) = b + sum over taps t of W[:, class(s q + t - p), t] + conv(extras)(q)
 
 so it is k*k row lookups in a table that is just W rearranged (`onehot_conv`), and W's gradient is
 the scatter-add of the output gradient into the rows that were read. The class-id map is resized
@@ -60,7 +61,6 @@ class ClassIdMaps:
     """
 
     def __init__(self, ids: torch.Tensor, extras: torch.Tensor | None, num_classes: int) -> None:
-        self.batch_size = ids.size(0)
         self.num_classes = num_classes
         self.num_extras = 0 if extras is None else extras.size(1)
         self.coded = extras is None or (extras.size(1) == 1 and bool(((extras == 0) | (extras == 1)).all()))

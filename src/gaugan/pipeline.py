@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from gaugan.backends import BACKENDS
 from gaugan.data.errors import DatasetError
 from gaugan.data.labelsets import ids_from_colors
 from gaugan.labels import LabelSet
@@ -37,7 +38,6 @@ from gaugan.models import CLADEGenerator, GauGAN, SPADEGenerator
 from gaugan.semantics import instance_edges, semantic_input
 
 LabelMapInput = Union[Image.Image, np.ndarray, torch.Tensor]
-BACKENDS = ("auto", "torch", "fast", "onnx")
 
 
 class LabelMapError(ValueError):

@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
+from gaugan.backends import BACKEND_HELP, BACKENDS
 from gaugan.data.image_io import IMAGE_SUFFIXES
 from gaugan.data.labelsets import colorize
 
@@ -73,8 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument(
-        "--backend", choices=("auto", "torch", "fast", "onnx"), default="auto",
-        help="auto (default): the fast path for SPADE on CPU, else torch; onnx: onnxruntime (see gaugan export)",
+        "--backend", choices=BACKENDS, default="auto", help=BACKEND_HELP,
     )
     parser.set_defaults(func=run)
 

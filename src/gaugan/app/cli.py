@@ -6,7 +6,8 @@ import argparse
 import ipaddress
 import sys
 
-BACKENDS = ("auto", "torch", "fast", "onnx")
+from gaugan.backends import BACKEND_HELP, BACKENDS
+
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("checkpoint", nargs="?", help="checkpoint directory; default: the embedded landscape model")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--backend", choices=BACKENDS, default="auto", help="inference backend (auto: the fast path for SPADE on CPU, else torch)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto", help=BACKEND_HELP)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--queue-size", type=int, default=8, help="synthesis jobs that may wait; more get 503 (default 8)")

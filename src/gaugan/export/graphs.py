@@ -26,14 +26,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
-from gaugan.fast.folding import eval_weights, fold_spade, plain_conv, plain_linear
+from gaugan.fast.folding import eval_weights, fold_spade, norm_affine, plain_conv, plain_linear
 from gaugan.fast.nearest import nearest_source_indices
 from gaugan.fast.onehot_conv import OneHotConv
 from gaugan.labels import LabelSet
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.models.factory import build_model
-from gaugan.models.generator import SPADEGenerator
-from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
+from gaugan.models.generator import SPADEGenerator, block_schedule, latent_size
+from gaugan.nn.blocks import LRELU_SLOPE, ModulatedResnetBlock, SPADEResnetBlock
 from gaugan.nn.spade import SPADE
 
 
@@ -72,14 +72,8 @@ def without_spectral_norm(module: nn.Module) -> nn.Module:
 class ChannelAffine(nn.Module):
     """An eval-mode batch norm as x * scale + shift per channel: (N, C, H, W) -> (N, C, H, W)."""
 
-    def __init__(self, norm: nn.modules.batchnorm._BatchNorm) -> None:
+    def __init__(self, scale: torch.Tensor, shift: torch.Tensor) -> None:
         super().__init__()
-        scale = torch.rsqrt(norm.running_var.double() + norm.eps)
-        if norm.affine:
-            scale = scale * norm.weight.detach().double()
-        shift = -norm.running_mean.double() * scale
-        if norm.affine:
-            shift = shift + norm.bias.detach().double()
         self.register_buffer("scale", scale.float().view(1, -1, 1, 1))
         self.register_buffer("shift", shift.float().view(1, -1, 1, 1))
 
@@ -94,8 +88,10 @@ def freeze_batchnorms(module: nn.Module) -> nn.Module:
     shape inference lost (it loses it after CLADE's edge-channel concatenation).
     """
     for name, child in list(module.named_children()):
-        if isinstance(child, nn.modules.batchnorm._BatchNorm) and child.running_mean is not None:
-            setattr(module, name, ChannelAffine(child))
+        affine = norm_affine(child)
+        if affine is not None:
+            device = child.running_mean.device
+            setattr(module, name, ChannelAffine(*(t.to(device) for t in affine)))
         else:
             freeze_batchnorms(child)
     return module
@@ -148,7 +144,7 @@ class LookupSPADE(nn.Module):
         return x * ab[:, : self.channels] + ab[:, self.channels :]
 
 
-class LookupBlock(nn.Module):
+class LookupBlock(ModulatedResnetBlock):
     """`SPADEResnetBlock` in eval mode on codes at the block's resolution."""
 
     def __init__(self, block: SPADEResnetBlock, num_classes: int) -> None:
@@ -161,22 +157,6 @@ class LookupBlock(nn.Module):
         if self.learned_shortcut:
             self.norm_s = LookupSPADE(block.norm_s, num_classes)
             self.conv_s = plain_conv(block.conv_s)
-
-    def forward(self, x: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-        shortcut = self.conv_s(self.norm_s(x, codes)) if self.learned_shortcut else x
-        dx = self.conv_0(F.leaky_relu(self.norm_0(x, codes), LRELU_SLOPE))
-        dx = self.conv_1(F.leaky_relu(self.norm_1(dx, codes), LRELU_SLOPE))
-        return shortcut + dx
-
-
-def block_schedule(config: SPADEGeneratorConfig) -> list[tuple[str, bool]]:
-    """(block name, upsample x2 before it) in `DecoderGenerator.forward`'s order."""
-    more = config.num_upsampling_layers in ("more", "most")
-    names = ["head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3"]
-    ups = [False, True, more, True, True, True, True]
-    if config.num_upsampling_layers == "most":
-        names, ups = names + ["up_4"], ups + [True]
-    return list(zip(names, ups))
 
 
 class LookupSPADEGraph(nn.Module):
@@ -208,10 +188,7 @@ class LookupSPADEGraph(nn.Module):
         self.conv_img = plain_conv(generator.conv_img)
         # Constant row/column gathers from the full-size map to every resolution used.
         h, w = self.size
-        factor = 2**config.upsamplings
-        if not config.use_vae and (h % factor or w % factor):
-            raise ValueError(f"label map size {h}x{w} must be divisible by {factor}")
-        self.latent = config.latent_size if config.use_vae else (h // factor, w // factor)
+        self.latent = latent_size(config, self.size)
         # Each block's resolution, fixed by the schedule (so the trace reads no shapes).
         sh, sw = self.latent
         self.block_sizes = []

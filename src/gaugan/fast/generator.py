@@ -25,7 +25,7 @@ from gaugan.fast.folding import eval_weights, plain_conv, plain_linear
 from gaugan.fast.labels import LabelPyramid, check_label_ids, split_semantics
 from gaugan.fast.onehot_conv import OneHotConv
 from gaugan.models.config import SPADEGeneratorConfig
-from gaugan.models.generator import SPADEGenerator
+from gaugan.models.generator import SPADEGenerator, block_schedule, latent_size
 from gaugan.nn.blocks import LRELU_SLOPE
 
 LabelInput = Union[torch.Tensor, Sequence]  # (N, C, H, W) semantics, or (label_ids, extras | None)
@@ -67,7 +67,9 @@ class FastDecoderGenerator(nn.Module):
             self.fc = plain_linear(generator.fc)
         else:
             self.fc = OneHotConv(*eval_weights(generator.fc), classes)
-        self.blocks = nn.ModuleList(self.fast_block(getattr(generator, name)) for name in self.block_names())
+        schedule = block_schedule(config)
+        self.blocks = nn.ModuleList(self.fast_block(getattr(generator, name)) for name, _ in schedule)
+        self.upsample = [up for _, up in schedule]
         self.conv_img = plain_conv(generator.conv_img)
         self.requires_grad_(False)
         self.eval()
@@ -128,15 +130,6 @@ class FastDecoderGenerator(nn.Module):
             raise RuntimeError(f"{type(self).__name__} is inference-only; train the {self.source_type.__name__} it was built from")
         return super().train(False)
 
-    def block_names(self) -> list[str]:
-        names = ["head_0", "G_middle_0", "G_middle_1", "up_0", "up_1", "up_2", "up_3"]
-        return names + (["up_4"] if self.config.num_upsampling_layers == "most" else [])
-
-    def upsamples_before(self) -> list[bool]:
-        """Whether x is upsampled (nearest x2) before each block, as in `DecoderGenerator.forward`."""
-        more = self.config.num_upsampling_layers in ("more", "most")
-        return [False, True, more, True, True, True, True] + ([True] if len(self.blocks) == 8 else [])
-
     def label_ids(self, label_input: LabelInput) -> tuple[torch.Tensor, torch.Tensor | None]:
         """A semantic tensor or (label_ids, extras) -> checked (ids (N, H, W), extras (N, E, H, W) | None)."""
         if isinstance(label_input, torch.Tensor):
@@ -149,18 +142,6 @@ class FastDecoderGenerator(nn.Module):
             ids, extras = label_input
             check_label_ids(ids, extras, self.num_classes, self.num_extras)
         return ids, extras
-
-    def latent_size(self, label_size: tuple[int, int]) -> tuple[int, int]:
-        if self.config.use_vae:
-            return self.config.latent_size
-        factor = 2**self.config.upsamplings
-        h, w = label_size
-        if h % factor or w % factor:
-            raise ValueError(
-                f"label map size {h}x{w} must be divisible by {factor} "
-                f"(num_upsampling_layers={self.config.num_upsampling_layers!r})"
-            )
-        return h // factor, w // factor
 
     @torch.no_grad()
     def forward(
@@ -181,7 +162,7 @@ class FastDecoderGenerator(nn.Module):
         pyramid = LabelPyramid(ids, extras, self.num_classes, self.num_extras)
         labels = self.block_labels(ids, extras, pyramid)
         n = pyramid.batch_size
-        sh, sw = self.latent_size(pyramid.size)
+        sh, sw = latent_size(self.config, pyramid.size)
         bf16 = torch.autocast(pyramid.device.type, dtype=torch.bfloat16) if self.precision == "bf16" else contextlib.nullcontext()
         with bf16:
             if self.config.use_vae:
@@ -196,7 +177,7 @@ class FastDecoderGenerator(nn.Module):
                 x = self.fc(pyramid.at((sh, sw)).windows(self.fc.kernel_size))
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            for block, upsample in zip(self.blocks, self.upsamples_before()):
+            for block, upsample in zip(self.blocks, self.upsample):
                 if upsample:
                     x = F.interpolate(x, scale_factor=2, mode="nearest")
                 x = block(x, labels.at(x.shape[-2:]))

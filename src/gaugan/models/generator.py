@@ -24,6 +24,31 @@ from gaugan.nn.label_lookup import ClassIdMaps
 BlockFactory = Callable[[int, int], nn.Module]
 
 
+def block_schedule(config: SPADEGeneratorConfig) -> list[tuple[str, bool]]:
+    """(block name, upsample x2 before it), in the decoder's order: head_0, G_middle_0 (after the
+    first x2), G_middle_1 (after another x2 for "more"/"most"), up_0..up_3 [, up_4 for "most"]."""
+    more = config.num_upsampling_layers in ("more", "most")
+    schedule = [("head_0", False), ("G_middle_0", True), ("G_middle_1", more)]
+    schedule += [(f"up_{i}", True) for i in range(4)]
+    if config.num_upsampling_layers == "most":
+        schedule.append(("up_4", True))
+    return schedule
+
+
+def latent_size(config: SPADEGeneratorConfig, label_size: tuple[int, int]) -> tuple[int, int]:
+    """Start-map size: the config's for z input, else the label map's size / 2^upsamplings."""
+    if config.use_vae:
+        return config.latent_size
+    factor = 2**config.upsamplings
+    h, w = label_size
+    if h % factor or w % factor:
+        raise ValueError(
+            f"label map size {h}x{w} must be divisible by {factor} "
+            f"(num_upsampling_layers={config.num_upsampling_layers!r})"
+        )
+    return h // factor, w // factor
+
+
 class DecoderGenerator(nn.Module):
     """The decoder skeleton shared by the SPADE generator and its "concat" ablation.
 
@@ -63,17 +88,8 @@ class DecoderGenerator(nn.Module):
         return segmap
 
     def latent_size_for(self, segmap: torch.Tensor) -> tuple[int, int]:
-        """Start-map size: the config's for z input, else the label map's size / 2^upsamplings."""
-        if self.config.use_vae:
-            return self.config.latent_size
-        factor = 2**self.config.upsamplings
-        h, w = segmap.shape[-2:]
-        if h % factor or w % factor:
-            raise ValueError(
-                f"label map size {h}x{w} must be divisible by {factor} "
-                f"(num_upsampling_layers={self.config.num_upsampling_layers!r})"
-            )
-        return h // factor, w // factor
+        """Start-map size for this label map (`latent_size`)."""
+        return latent_size(self.config, tuple(segmap.shape[-2:]))
 
     def forward(
         self,
@@ -111,23 +127,10 @@ class DecoderGenerator(nn.Module):
             x = self.fc(F.interpolate(segmap, size=(sh, sw), mode="nearest"))
 
         condition = self.condition(segmap)
-        x = self.head_0(x, condition)
-        x = _up(x)
-        x = self.G_middle_0(x, condition)
-        if config.num_upsampling_layers in ("more", "most"):
-            x = _up(x)
-        x = self.G_middle_1(x, condition)
-        x = _up(x)
-        x = self.up_0(x, condition)
-        x = _up(x)
-        x = self.up_1(x, condition)
-        x = _up(x)
-        x = self.up_2(x, condition)
-        x = _up(x)
-        x = self.up_3(x, condition)
-        if config.num_upsampling_layers == "most":
-            x = _up(x)
-            x = self.up_4(x, condition)
+        for name, upsample in block_schedule(config):
+            if upsample:
+                x = _up(x)
+            x = getattr(self, name)(x, condition)
         x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
         return torch.tanh(x)
 
@@ -143,12 +146,11 @@ class SPADEGenerator(DecoderGenerator):
         config: the architecture.
         label_lookup: compute SPADE's first conv from class ids resized once per resolution
             (`gaugan.nn.label_lookup`) when the semantic input is one-hot (+ a last extra channel):
-            the same function and gradients with less work (a CPU training iteration 1.3x faster
-            on one thread at 128x128, ngf 32; benchmarks/README.md). Off by default so that runs
-            stay bitwise what they were: sums in another order move values lying within rounding
-            of a leaky-ReLU kink, which a test comparing gradient accumulation with one whole
-            batch (tolerance 1e-3) notices. A soft label map always takes the conv path. Not
-            part of the config: it changes how the function is computed, not which function.
+            the same function and gradients with less work (benchmarks/README.md). Off by
+            default for the module, so that it computes exactly what it always did (sums in
+            another order differ in the last bits); `gaugan train` turns it on for CPU runs
+            (`TrainConfig.label_lookup`). A soft label map always takes the conv path. Not part
+            of the config: it changes how the function is computed, not which function.
     """
 
     def __init__(self, config: SPADEGeneratorConfig, label_lookup: bool = False) -> None:

@@ -32,6 +32,7 @@ BUILTIN: dict[str, tuple[str, bool, bool]] = {
     "cityscapes": ("cityscapes.csv", False, True),
     "facades": ("facades.csv", True, False),
     "labelmefacade": ("labelmefacade.csv", False, False),
+    "camvid": ("camvid.csv", True, False),
 }
 
 
@@ -57,7 +58,7 @@ def builtin_labelsets() -> tuple[str, ...]:
 
 @lru_cache(maxsize=None)
 def load_labelset(name: str) -> LabelSet:
-    """The `LabelSet` of a built-in dataset: coco-stuff, ade20k, ade20k-outdoor, cityscapes, facades, labelmefacade."""
+    """The `LabelSet` of a built-in dataset: coco-stuff, ade20k, ade20k-outdoor, cityscapes, facades, labelmefacade, camvid."""
     if name not in BUILTIN:
         raise KeyError(f"no built-in label set {name!r}; known: {', '.join(BUILTIN)}")
     file, dontcare, instance = BUILTIN[name]

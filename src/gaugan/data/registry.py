@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gaugan.data.ade20k import ADE20K, ADE20KOutdoor
+from gaugan.data.camvid import CamVid
 from gaugan.data.cityscapes import Cityscapes
 from gaugan.data.coco_stuff import CocoStuff
 from gaugan.data.errors import DatasetError
@@ -28,6 +29,7 @@ DATASET_CLASSES: dict[str, Callable[..., PairedDataset]] = {
     "cityscapes": Cityscapes,
     "facades": Facades,
     "labelmefacade": LabelMeFacade,
+    "camvid": CamVid,
     "folder": FolderDataset,
 }
 DATASETS = tuple(DATASET_CLASSES)
@@ -41,6 +43,8 @@ PREPROCESS_DEFAULTS: dict[str, tuple[str, int, int, int, float]] = {
     "facades": ("resize_and_crop", 286, 256, 256, 1.0),
     # Mostly 683x512 street photos: keep their aspect ratio, then crop.
     "labelmefacade": ("scale_shortside_and_crop", 286, 256, 256, 1.0),
+    # 480x360 street frames: the whole 4:3 frame at 256x192 (square crops would cut away the sky or road).
+    "camvid": ("fixed", 256, 256, 256, 4 / 3),
     "folder": ("resize_and_crop", 286, 256, 256, 1.0),
 }
 TRAIN_SPLITS = ("train", "training")
@@ -71,7 +75,7 @@ def build_dataset(
 
     Args:
         name: one of `DATASETS`: coco-stuff, ade20k, ade20k-outdoor, cityscapes, facades,
-            labelmefacade, folder.
+            labelmefacade, camvid, folder.
         root: the dataset folder as downloaded.
         split: train / val / ... (each layout documents its names).
         preprocess: a mode name (see `gaugan.data.transforms`) or a `Preprocess`; None: the dataset's default.

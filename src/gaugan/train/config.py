@@ -143,6 +143,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "facades": {"dataset": "facades", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
     "labelmefacade": {"dataset": "labelmefacade", "preprocess": "scale_shortside_and_crop", "load_size": 286, "crop_size": 256},
+    # 480x360 frames, whole, at 256x192 (4:3).
+    "camvid": {"dataset": "camvid", "preprocess": "fixed", "load_size": 256, "crop_size": 256, "aspect_ratio": 4 / 3},
 }
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

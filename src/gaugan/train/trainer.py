@@ -76,7 +76,7 @@ class Trainer:
                 "than fp32",
                 stacklevel=2,
             )
-        self.output_dir = Path(config.output_dir)
+        self.output_dir = Path(config.output_dir).expanduser()
         self.checkpoint_dir = self.output_dir / "checkpoints"
         self.show_progress = show_progress and self.dist.is_main
 

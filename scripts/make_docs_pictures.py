@@ -38,7 +38,7 @@ def grid(rows: list[list[np.ndarray]], scale: int = 2) -> Image.Image:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("checkpoint", nargs="?", default=None)
+    parser.add_argument("checkpoint", nargs="?", default="landscapes")
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("-o", "--output", type=Path, default=Path("docs"))
     args = parser.parse_args()

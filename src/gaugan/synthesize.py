@@ -63,10 +63,17 @@ def save_atomic(image: Image.Image, path: Path) -> None:
         raise
 
 
+CHECKPOINT_HELP = (
+    'checkpoint directory (config.json + generator.safetensors), or an embedded model: "streets" (street photos), '
+    '"landscapes", "default" (the first of them this install has)'
+)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("synthesize", help="turn label maps into pictures with a trained checkpoint")
-    parser.add_argument("checkpoint", help='checkpoint directory (config.json + generator.safetensors), or "default" for the embedded landscape model')
-    parser.add_argument("inputs", nargs="+", help="label-map PNGs (class ids or palette colours) or folders of them")
+    parser.add_argument("checkpoint", help=CHECKPOINT_HELP)
+    parser.add_argument("inputs", nargs="*", help="label-map PNGs (class ids or palette colours) or folders of them")
+    parser.add_argument("--examples", action="store_true", help="also paint the example layouts shipped with the model (its examples/ folder)")
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--seeds", type=parse_seeds, default=[0], help="e.g. 0-7 for eight variations (encoder models)")
     parser.add_argument("--style", help="reference image whose style to copy (models with an encoder)")
@@ -86,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from gaugan.pipeline import LabelMapError, Synthesizer
 
     try:
-        synth = Synthesizer.from_pretrained(resolve_checkpoint(args.checkpoint), device=args.device, precision=args.precision, backend=args.backend)
+        directory = resolve_checkpoint(args.checkpoint)
+        synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend)
     except (CheckpointError, ExportError, ValueError, FileNotFoundError) as err:
         print(f"gaugan synthesize: {err}", file=sys.stderr)
         return 2
@@ -101,8 +109,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"gaugan synthesize: cannot read style image {args.style}: {err}", file=sys.stderr)
             return 2
     inputs = collect_inputs(args.inputs)
+    if args.examples:
+        examples = directory / "examples"
+        if not examples.is_dir():
+            print(f"gaugan synthesize: --examples: this model has no example layouts ({examples})", file=sys.stderr)
+            return 2
+        inputs += collect_inputs([str(examples)])
     if not inputs:
-        print("gaugan synthesize: no label maps found in the inputs", file=sys.stderr)
+        print("gaugan synthesize: no label maps found in the inputs (give files, folders or --examples)", file=sys.stderr)
         return 2
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Tiny painter checkpoints (64 px, ngf 8) and a real `gaugan serve` process on a free loopback port."""
+"""Tiny painter checkpoints (32-64 px, ngf 8) and a real `gaugan serve` process on a free loopback port."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from painter_helpers import build_checkpoint
+from painter_helpers import build_checkpoint, build_city_checkpoint
 
 
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory) -> dict[str, Path]:
-    """{"vae": checkpoint with encoder, app.json and two style presets, "plain": bare checkpoint}."""
+    """{"vae": checkpoint with encoder, app.json and two style presets, "plain": bare checkpoint,
+    "city": another label set and size (64x32), with app.json and two examples}."""
     root = tmp_path_factory.mktemp("painter")
-    return {"vae": build_checkpoint(root / "vae", True), "plain": build_checkpoint(root / "plain", False)}
+    return {"vae": build_checkpoint(root / "vae", True), "plain": build_checkpoint(root / "plain", False),
+            "city": build_city_checkpoint(root / "city")}
 
 
 def free_port() -> int:
@@ -29,14 +31,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(checkpoints, tmp_path_factory):
-    """Base URL of `gaugan serve <vae checkpoint>` running in a subprocess (uvicorn, loopback)."""
+    """Base URL of `gaugan serve <vae checkpoint> <city checkpoint>` in a subprocess (uvicorn, loopback)."""
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     for attempt in range(3):  # the free port may be taken between probing and binding
         port = free_port()
         log = open(log_path, "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gaugan.cli", "serve", str(checkpoints["vae"]), "--port", str(port),
+            [sys.executable, "-m", "gaugan.cli", "serve", str(checkpoints["vae"]), str(checkpoints["city"]), "--port", str(port),
              "--threads", "1", "--log-level", "warning"],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )

@@ -1,4 +1,5 @@
-"""Tiny painter checkpoints for the app tests: a 4-class toy label set, 64 px, ngf 8."""
+"""Tiny painter checkpoints for the app tests, ngf 8: a 4-class toy label set at 64x64, and a second
+model ("city": 3 classes + don't care, 64x32, with example layouts) for the model picker."""
 
 from __future__ import annotations
 
@@ -54,3 +55,43 @@ def layout() -> np.ndarray:
     ids[SIZE // 2:] = SEA
     ids[3 * SIZE // 4:, : SIZE // 2] = GRASS
     return ids
+
+
+# The second model: another label set (one name, "sky", shared with the first) and another size.
+CITY_SIZE = (32, 64)  # (H, W)
+CITY_LABELS = LabelSet(
+    names=("road", "sky", "car"),
+    colors=((128, 64, 128), (70, 130, 180), (0, 0, 142)),
+    dontcare=True,
+    dataset="toy-city",
+)
+ROAD, CITY_SKY, CAR = range(3)
+CITY_DONTCARE = 3  # = num_classes: the don't-care id is a valid example value
+CITY_APP_JSON = {"featured": [CAR, ROAD], "default_class": ROAD, "background_class": CITY_SKY,
+                 "description": "toy streets for the tests"}
+
+
+def city_examples() -> list[np.ndarray]:
+    """Two (32, 64) uint8 layouts at the model's size; the first is saved at half size (resized on load)."""
+    h, w = CITY_SIZE
+    first = np.full((h, w), CITY_SKY, np.uint8)
+    first[h // 2:] = ROAD
+    first[h // 2 - 8: h // 2 + 4, 16:40] = CAR
+    second = np.full((h, w), ROAD, np.uint8)
+    second[:10] = CITY_SKY
+    second[20:, 40:] = CITY_DONTCARE
+    return [first, second]
+
+
+def build_city_checkpoint(path: Path) -> Path:
+    """A random-weight GauGAN without encoder, 64x32, with app.json and examples/ (one at half size)."""
+    torch.manual_seed(1)
+    config = SPADEGeneratorConfig(semantic_channels=CITY_LABELS.semantic_channels, ngf=8, width=CITY_SIZE[1],
+                                  aspect_ratio=CITY_SIZE[1] / CITY_SIZE[0], spade_hidden=8, init_gain=1.0)
+    GauGAN(SPADEGenerator(config), CITY_LABELS, None).save_pretrained(path)
+    (path / "app.json").write_text(json.dumps(CITY_APP_JSON))
+    (path / "examples").mkdir()
+    first, second = city_examples()
+    Image.fromarray(first[::2, ::2]).save(path / "examples" / "a-crossing.png")  # nearest x2 gives `first` back
+    Image.fromarray(second).save(path / "examples" / "b-parking.png")
+    return path

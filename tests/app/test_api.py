@@ -1,4 +1,5 @@
-"""The painter's HTTP API: happy paths, every refusal (413 / 422 / 503 / 404) with its message, and the CLI."""
+"""The painter's HTTP API: happy paths, every refusal (413 / 422 / 503 / 404) with its message, several
+models behind one server (picker API, examples), and the CLI."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import base64
 import http.client
 import io
+import shutil
 import struct
 import threading
 import zlib
@@ -14,11 +16,15 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from painter_helpers import GRASS, LABELS, SEA, SIZE, SKY, TREE, layout, png_bytes
+from painter_helpers import (
+    CAR, CITY_DONTCARE, CITY_LABELS, CITY_SIZE, CITY_SKY, GRASS, LABELS, ROAD, SEA, SIZE, SKY, TREE, city_examples, layout,
+    png_bytes,
+)
 from PIL import Image
 
 from gaugan.app import Limits, create_app
-from gaugan.app.extras import AppConfigError, load_style_presets, read_painter_settings
+from gaugan.app.catalog import PainterModel
+from gaugan.app.extras import AppConfigError, load_examples, load_style_presets, read_painter_settings
 from gaugan.app.worker import InferenceWorker, QueueFull
 from gaugan.cli import main
 from gaugan.pipeline import Synthesizer
@@ -51,7 +57,16 @@ def plain(checkpoints):
         yield client
 
 
-def synth(client, label_png, expect=200, **fields):
+@pytest.fixture(scope="module")
+def pair(checkpoints):
+    """One server, two models: "vae" (the default, 64x64, 4 classes) and "city" (64x32, 3 classes + don't care)."""
+    models = {"vae": PainterModel.from_checkpoint(checkpoints["vae"]), "city": PainterModel.from_checkpoint(checkpoints["city"])}
+    with TestClient(create_app(models, warm_up=False)) as client:
+        yield client
+
+
+def synth(client, label_png, expect=200, size=(SIZE, SIZE), **fields):
+    """The picture (H, W, 3) int16 for ``label_png``, checking it is ``size`` (H, W); or the refusal's detail."""
     files = {"label_map": ("labels.png", label_png, "image/png")}
     if "style_image" in fields:
         files["style_image"] = ("style", fields.pop("style_image"), "application/octet-stream")
@@ -60,9 +75,13 @@ def synth(client, label_png, expect=200, **fields):
     if expect == 200:
         assert response.headers["content-type"] == "image/png"
         image = Image.open(io.BytesIO(response.content))
-        assert image.format == "PNG" and image.size == (SIZE, SIZE)
+        assert image.format == "PNG" and image.size == (size[1], size[0])
         return np.asarray(image.convert("RGB"), np.int16)
     return response.json()["detail"]
+
+
+def decode_ids(body: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(body["ids"]), np.uint8).reshape(body["height"], body["width"])
 
 
 # ---------------------------------------------------------------- model info, page, health
@@ -78,6 +97,7 @@ def test_model_info_lists_classes_featured_first_and_presets(vae, plain):
     thumb = vae.get(info["style_presets"][1]["thumbnail"])
     assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).format == "JPEG"
     assert vae.get("/api/styles/nope").status_code == 404
+    assert info["examples"] == [] and vae.get("/api/examples/0").status_code == 404
     bare = plain.get("/api/model").json()
     assert bare["featured"] == [] and bare["background_class"] == 0 and bare["default_class"] == 0
     assert bare["has_encoder"] is False and bare["style_presets"] == []
@@ -93,8 +113,25 @@ def test_page_static_files_health_and_openapi(vae):
         assert response.status_code == 200 and kind in response.headers["content-type"]
     assert "image-rendering: pixelated" in vae.get("/static/style.css").text
     assert vae.get("/healthz").json()["status"] == "ok"
-    paths = vae.get("/openapi.json").json()["paths"]
-    assert {"/api/model", "/api/synthesize", "/api/labelmap", "/healthz"} <= set(paths)
+    openapi = vae.get("/openapi.json").json()
+    paths = openapi["paths"]
+    assert {"/api/models", "/api/model", "/api/examples/{index}", "/api/synthesize", "/api/labelmap", "/healthz"} <= set(paths)
+    # Every status a route can answer is in the schema, with a description.
+    documented = {
+        ("/api/synthesize", "post"): {"200", "400", "404", "413", "422", "499", "503"},
+        ("/api/labelmap", "post"): {"200", "400", "404", "413", "422"},
+        ("/api/model", "get"): {"200", "404"},
+        ("/api/examples/{index}", "get"): {"200", "404", "422"},
+        ("/api/styles/{preset}", "get"): {"200", "404"},
+        ("/api/models", "get"): {"200"},
+    }
+    for (path, method), codes in documented.items():
+        responses = paths[path][method]["responses"]
+        assert codes <= set(responses), (path, set(responses))
+        assert all(responses[code].get("description") for code in codes)
+    body = paths["/api/synthesize"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
+    assert "model" in openapi["components"]["schemas"][body.split("/")[-1]]["properties"]  # the form field
+    assert any(p["name"] == "model" for p in paths["/api/model"]["get"]["parameters"])  # the query parameter
     assert vae.get("/docs").status_code == 200
 
 
@@ -182,6 +219,107 @@ def test_labelmap_endpoint_returns_ids_at_model_size(vae):
         assert np.array_equal(decoded, ids)
     response = vae.post("/api/labelmap", files={"label_map": ("m.png", png_bytes(np.full((SIZE, SIZE), 7, np.uint8)), "image/png")})
     assert response.status_code == 422 and "class id 7" in response.json()["detail"]
+
+
+# ---------------------------------------------------------------- several models, examples
+def test_models_lists_every_model_default_first(pair):
+    models = pair.get("/api/models").json()
+    assert [m["name"] for m in models] == ["vae", "city"]
+    vae, city = models
+    assert (vae["width"], vae["height"], vae["has_encoder"], vae["num_classes"], vae["examples"]) == (SIZE, SIZE, True, 4, 0)
+    assert (city["height"], city["width"]) == CITY_SIZE
+    assert (city["has_encoder"], city["num_classes"], city["examples"]) == (False, 3, 2)
+    assert city["description"] == "toy streets for the tests"  # app.json's
+    assert vae["description"]  # made up when app.json has none
+    assert pair.get("/api/model").json()["name"] == "vae"  # no model named: the first
+    info = pair.get("/api/model", params={"model": "city"}).json()
+    assert (info["height"], info["width"]) == CITY_SIZE and info["featured"] == [CAR, ROAD]
+    assert [c["name"] for c in info["classes"]] == [*CITY_LABELS.names, "unlabeled (don't care)"]
+    assert [e["name"] for e in info["examples"]] == ["a-crossing", "b-parking"]
+    styles = pair.get("/api/model", params={"model": "vae"}).json()["style_presets"]
+    assert pair.get(styles[0]["thumbnail"]).status_code == 200  # the URL names its model
+
+
+def test_each_model_paints_at_its_own_size_with_its_own_labels(pair):
+    h, w = CITY_SIZE
+    street = np.full((h, w), CITY_SKY, np.uint8)
+    street[h // 2:] = ROAD
+    city = synth(pair, png_bytes(street), size=CITY_SIZE, model="city")
+    assert city.std() > 5
+    assert np.array_equal(city, synth(pair, png_bytes(street), size=CITY_SIZE, model="city", seed=7))  # no encoder
+    vae = synth(pair, png_bytes(layout()), model="vae")
+    assert np.array_equal(vae, synth(pair, png_bytes(layout())))  # the default model
+    assert np.array_equal(vae, synth(pair, png_bytes(layout()), model=""))  # an empty field too
+    # The label map is checked against the chosen model's label set and size.
+    assert "class id 5 is outside 0..3 (4 classes)" in synth(pair, png_bytes(np.full((SIZE, SIZE), 5, np.uint8)), expect=422)
+    assert "class id 5 is outside 0..3 (3 classes)" in synth(pair, png_bytes(np.full((h, w), 5, np.uint8)), expect=422, model="city")
+    assert "this model paints 64x32" in synth(pair, png_bytes(np.zeros((4, 1000), np.uint8)), expect=422, model="city")
+    response = pair.post("/api/labelmap", files={"label_map": ("m.png", png_bytes(street[::2, ::2]), "image/png")}, data={"model": "city"})
+    assert response.status_code == 200 and np.array_equal(decode_ids(response.json()), street)
+    # A style is the vae model's business; the city model has no encoder.
+    assert "no style encoder" in synth(pair, png_bytes(street), expect=422, model="city", style_preset="sunset")
+
+
+def test_an_unknown_model_is_refused_with_the_known_names(pair):
+    message = "no model named 'nope' (this server has: vae, city)"
+    label_png = png_bytes(layout())
+    for response in (
+        pair.get("/api/model", params={"model": "nope"}),
+        pair.get("/api/examples/0", params={"model": "nope"}),
+        pair.get("/api/styles/sunset", params={"model": "nope"}),
+        pair.post("/api/labelmap", files={"label_map": ("m.png", label_png, "image/png")}, data={"model": "nope"}),
+    ):
+        assert response.status_code == 404 and response.json()["detail"] == message
+    assert synth(pair, label_png, expect=404, model="nope") == message
+
+
+def test_examples_are_served_at_the_model_size(pair):
+    for index, expected in enumerate(city_examples()):
+        response = pair.get(f"/api/examples/{index}", params={"model": "city"})
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["height"], body["width"]) == CITY_SIZE
+        assert np.array_equal(decode_ids(body), expected)  # the first was stored at half size
+    assert CITY_DONTCARE in decode_ids(body)  # the don't-care id is a class id like the others
+    info = pair.get("/api/model", params={"model": "city"}).json()
+    assert pair.get(info["examples"][1]["url"]).json()["name"] == "b-parking"
+    missing = pair.get("/api/examples/2", params={"model": "city"})
+    assert missing.status_code == 404 and "model 'city' has 2 examples (0..1)" in missing.json()["detail"]
+    assert pair.get("/api/examples/-1", params={"model": "city"}).status_code == 422
+
+
+def test_bad_example_files_stop_the_start_naming_the_file(checkpoints, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(checkpoints["city"], broken)
+    bad = np.zeros(CITY_SIZE, np.uint8)
+    bad[5, 5] = 9
+    Image.fromarray(bad).save(broken / "examples" / "c-bad.png")
+    with pytest.raises(AppConfigError, match=r"c-bad\.png: class id 9 is outside 0\.\.3 \(3 classes\)"):
+        load_examples(broken, CITY_LABELS, CITY_SIZE)
+    assert main(["serve", str(broken)]) == 2
+    assert "c-bad.png: class id 9 is outside 0..3" in capsys.readouterr().err
+    Image.fromarray(np.zeros((*CITY_SIZE, 3), np.uint8)).save(broken / "examples" / "c-bad.png")
+    with pytest.raises(AppConfigError, match="c-bad.png: expected a one-channel PNG of class ids .* got mode RGB"):
+        load_examples(broken, CITY_LABELS, CITY_SIZE)
+    (broken / "examples" / "c-bad.png").write_bytes(b"not a png")
+    with pytest.raises(AppConfigError, match="c-bad.png: not a readable PNG"):
+        load_examples(broken, CITY_LABELS, CITY_SIZE)
+
+
+def test_the_embedded_landscape_model_ships_held_out_examples():
+    from gaugan.data import load_labelset
+    from gaugan.default_model import EMBEDDED_MODELS
+    from gaugan.landscapes import classes as C
+    from gaugan.landscapes.make import render_scene
+
+    directory = EMBEDDED_MODELS["landscapes"]
+    if not (directory / "config.json").is_file():
+        pytest.skip("no embedded landscape model in this build")
+    examples = load_examples(directory, load_labelset("coco-stuff"), (128, 128))
+    assert [e.name for e in examples] == ["02700", "02701", "02702", "02703"]
+    for example in examples:
+        assert set(np.unique(example.ids)) <= set(C.LANDSCAPE_CLASSES) and len(np.unique(example.ids)) >= 5
+    assert np.array_equal(examples[0].ids, render_scene(128, 0, 2700)[1])  # test-split scenes (2700..2999)
 
 
 # ---------------------------------------------------------------- bad input: 422 naming the problem
@@ -343,7 +481,10 @@ def test_serve_cli_options_default_model_and_backend(checkpoints, monkeypatch, c
     def missing():
         raise FileNotFoundError("the embedded default model is missing from this install (somewhere)")
     monkeypatch.setattr(gaugan.default_model, "default_checkpoint", missing)
-    assert main(["serve"]) == 2
+    assert main(["serve", "default"]) == 2
+    assert "gaugan serve: the embedded default model is missing" in capsys.readouterr().err
+    monkeypatch.setattr(gaugan.default_model, "embedded_models", lambda: [])
+    assert main(["serve"]) == 2  # no argument and no embedded model
     assert "gaugan serve: the embedded default model is missing" in capsys.readouterr().err
     assert main(["serve", str(checkpoints["plain"] / "nope")]) == 2
     assert "checkpoint directory not found" in capsys.readouterr().err
@@ -358,3 +499,37 @@ def test_serve_cli_options_default_model_and_backend(checkpoints, monkeypatch, c
     assert main(["serve", str(checkpoints["plain"]), "--backend", "torch", "--host", "0.0.0.0"]) == 0
     assert seen[0]["backend"] == "auto" and seen[1]["backend"] == "torch"
     assert "other machines can reach this server" in capsys.readouterr().err
+
+
+def test_serve_cli_takes_several_models_and_every_embedded_one_by_default(checkpoints, monkeypatch, capsys, tmp_path):
+    import uvicorn
+
+    import gaugan.default_model as registry
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(app))
+    assert main(["serve", str(checkpoints["city"]), str(checkpoints["plain"])]) == 0
+    assert list(calls[-1].state.models) == ["city", "plain"]  # in the order given: the first is the default
+    assert "models: city, plain" in capsys.readouterr().out
+
+    # The same checkpoint twice is a mistake; two folders that share a name get a suffix.
+    assert main(["serve", str(checkpoints["plain"]), str(checkpoints["plain"])]) == 2
+    assert "give each checkpoint once" in capsys.readouterr().err
+    twin = shutil.copytree(checkpoints["plain"], tmp_path / "other" / "plain")
+    assert main(["serve", str(checkpoints["plain"]), str(twin)]) == 0
+    assert list(calls[-1].state.models) == ["plain", "plain-2"]
+    assert main(["serve", str(checkpoints["plain"]), str(tmp_path / "nope")]) == 2  # checked before loading anything
+    assert "checkpoint directory not found" in capsys.readouterr().err
+
+    # No argument: every embedded model this install has, photographs first, with their descriptions.
+    monkeypatch.setitem(registry.EMBEDDED_MODELS, "streets", checkpoints["city"])
+    monkeypatch.setitem(registry.EMBEDDED_MODELS, "landscapes", checkpoints["plain"])
+    assert main(["serve"]) == 0
+    app = calls[-1]
+    assert list(app.state.models) == ["streets", "landscapes"]
+    with TestClient(app) as client:
+        listed = client.get("/api/models").json()
+    assert [m["description"] for m in listed] == [registry.DESCRIPTIONS["streets"], registry.DESCRIPTIONS["landscapes"]]
+    assert main(["serve", "landscapes", "default"]) == 0 and list(calls[-1].state.models) == ["landscapes", "streets"]
+    assert main(["serve", "streets", "default"]) == 2  # "default" is the streets model here
+    assert "'default' names a model already given" in capsys.readouterr().err

@@ -2,7 +2,8 @@
 
 Paints with the mouse and keyboard as a user would: two classes, a fill, a line that is undone,
 then generates; checks the canvas holds only palette colours, the picture is not blank and changes
-where another class was painted, and saves a screenshot to tests/artifacts/painter.png.
+where another class was painted, and saves a screenshot to tests/artifacts/painter.png. Then the
+model picker: another model's size, example layouts and featured classes, with the tools kept.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from painter_helpers import GRASS, LABELS, SEA, SIZE, SKY, TREE
+from painter_helpers import CITY_LABELS, CITY_SIZE, CITY_SKY, GRASS, LABELS, SEA, SIZE, SKY, TREE, city_examples
 from PIL import Image
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,18 +40,30 @@ READ_LABEL_COLOURS = """() => {
 
 
 @pytest.fixture(scope="module")
-def page(live_server):
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        errors = []
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(live_server + "/")
-        page.wait_for_function("() => window.gaugan && gaugan.state.shownSeq > 0 && gaugan.idle()", timeout=30_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def open_page(browser, url: str):
+    """(page at ``url`` once its first picture is shown, list collecting its script errors)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("() => window.gaugan && gaugan.state.shownSeq > 0 && gaugan.idle()", timeout=30_000)
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def page(browser, live_server):
+    page, errors = open_page(browser, live_server + "/")
+    yield page
+    page.close()
     deliberate = "status of 422"  # the bad label map upload in the second test
     assert [e for e in errors if deliberate not in e] == [], errors  # no script errors, no CSP violations
 
@@ -61,12 +74,16 @@ def settle(page) -> None:
     assert page.evaluate("gaugan.state.shownSeq === gaugan.state.seq"), page.inner_text("#status")
 
 
-def result(page) -> np.ndarray:
-    return np.array(page.evaluate(READ_RESULT), np.int16).reshape(SIZE, SIZE, 4)[..., :3]
+def result(page, size=(SIZE, SIZE)) -> np.ndarray:
+    return np.array(page.evaluate(READ_RESULT), np.int16).reshape(*size, 4)[..., :3]
 
 
-def ids(page) -> np.ndarray:
-    return np.array(page.evaluate("Array.from(gaugan.state.painter.ids)"), np.uint8).reshape(SIZE, SIZE)
+def ids(page, size=(SIZE, SIZE)) -> np.ndarray:
+    return np.array(page.evaluate("Array.from(gaugan.state.painter.ids)"), np.uint8).reshape(size)
+
+
+def label_colours(page, size=(SIZE, SIZE)) -> np.ndarray:
+    return np.array(page.evaluate(READ_LABEL_COLOURS), np.uint8).reshape(*size, 4)
 
 
 def at(page, x: float, y: float) -> tuple[float, float]:
@@ -84,6 +101,8 @@ def drag(page, start, end) -> None:
 
 def test_paint_fill_undo_and_generate(page):
     assert page.locator("#labels").bounding_box()["width"] >= 4 * SIZE  # shown enlarged
+    assert page.input_value("#model-select") == "vae" and page.is_visible("#model-picker")  # the first model
+    assert page.is_disabled("#example")  # this model has no examples: the canvas is the background class
     assert (ids(page) == SKY).all()  # app.json's background class
     assert page.inner_text("#current-name") == "grass"  # app.json's default class
     featured = page.locator("#featured-list .swatch").all_inner_texts()
@@ -139,7 +158,7 @@ def test_paint_fill_undo_and_generate(page):
     assert np.array_equal(result(page), after)
 
     # Every canvas pixel is exactly one class colour: no antialiasing anywhere.
-    rgba = np.array(page.evaluate(READ_LABEL_COLOURS), np.uint8).reshape(SIZE, SIZE, 4)
+    rgba = label_colours(page)
     palette = np.array(LABELS.colors, np.uint8)
     assert (rgba[..., 3] == 255).all() and np.array_equal(rgba[..., :3], palette[with_tree])
 
@@ -193,3 +212,69 @@ def test_style_preset_upload_errors_and_help(page, tmp_path):
     help_text = page.inner_text(".help")
     for key in ("B", "L", "F", "I", "Ctrl+Z", "Ctrl+Y", "D"):
         assert key in help_text
+
+
+def switch(page, name: str) -> None:
+    page.select_option("#model-select", name)
+    page.wait_for_function(f"() => gaugan.state.model.name === {name!r} && gaugan.state.shownSeq > 0", timeout=30_000)
+    settle(page)
+
+
+def test_model_picker_switches_model_size_examples_and_palette(browser, live_server):
+    page, errors = open_page(browser, live_server + "/")
+    assert page.locator("#model-select option").evaluate_all("os => os.map((o) => o.value)") == ["vae", "city"]
+    # What a switch should keep: seed, tool, brush size and the class "sky" (both models have one).
+    page.fill("#seed", "1234")
+    page.locator("#featured-list .swatch", has_text="sky").click()
+    page.keyboard.press("f")
+    for _ in range(3):
+        page.keyboard.press("]")
+    size = page.input_value("#brush-size")
+    assert size != "8"
+
+    switch(page, "city")
+    h, w = CITY_SIZE
+    assert page.evaluate("[labels.width, labels.height]") == [w, h]  # the canvas takes the new model's size
+    box = page.locator("#labels").bounding_box()
+    assert abs(box["width"] / box["height"] - w / h) < 0.05
+    first, second = city_examples()
+    assert np.array_equal(ids(page, CITY_SIZE), first)  # opens on the first example, not a blank canvas
+    rgba = label_colours(page, CITY_SIZE)
+    palette = np.array([*CITY_LABELS.colors, CITY_LABELS.dontcare_color], np.uint8)
+    assert len(np.unique(rgba.reshape(-1, 4), axis=0)) == 3 and np.array_equal(rgba[..., :3], palette[first])
+    assert result(page, CITY_SIZE).std() > 5  # the new model's picture, at its size
+    assert page.input_value("#seed") == "1234" and page.input_value("#brush-size") == size
+    assert page.evaluate("gaugan.state.tool") == "fill" and "active" in page.get_attribute('[data-tool="fill"]', "class")
+    assert page.inner_text("#current-name") == "sky" and page.evaluate("gaugan.state.classId") == CITY_SKY
+    # The palette: app.json's featured classes first, the others below.
+    swatches = [t.split("\n")[0] for t in page.locator(".swatch").all_inner_texts()]
+    assert swatches[:2] == ["car", "road"] and set(swatches[2:]) == {"sky", "unlabeled (don't care)"}
+    assert page.locator("#featured-list .swatch").count() == 2
+    assert page.is_hidden("#style-section") and page.is_visible("#no-style")  # no encoder, no presets
+    assert "model=city" in page.url
+
+    # "Example" cycles through the model's layouts, one undo step each.
+    page.click("#example")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('example 2 of 2')")
+    assert np.array_equal(ids(page, CITY_SIZE), second)
+    page.keyboard.press("e")
+    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('example 1 of 2')")
+    assert np.array_equal(ids(page, CITY_SIZE), first)
+    page.keyboard.press("Control+z")
+    assert np.array_equal(ids(page, CITY_SIZE), second)
+    settle(page)
+
+    # Back to the first model: its size, its background, the class of the same name, its presets.
+    switch(page, "vae")
+    assert page.evaluate("[labels.width, labels.height]") == [SIZE, SIZE]
+    assert (ids(page) == SKY).all() and page.evaluate("gaugan.state.classId") == SKY
+    assert result(page).std() > 5 and page.input_value("#seed") == "1234"
+    assert page.is_visible("#style-section")
+    assert page.locator("#style-preset option").evaluate_all("os => os.map((o) => o.value)") == ["", "noise", "sunset"]
+    page.close()
+
+    # A link to a model opens the page on it.
+    linked, linked_errors = open_page(browser, live_server + "/?model=city")
+    assert linked.input_value("#model-select") == "city" and np.array_equal(ids(linked, CITY_SIZE), first)
+    linked.close()
+    assert errors == [] and linked_errors == [], errors + linked_errors

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gaugan.default_model import DEFAULT_CHECKPOINT, default_checkpoint
+from gaugan.default_model import EMBEDDED_MODELS, embedded_checkpoint
 from gaugan.landscapes import classes as C
 from gaugan.pipeline import Synthesizer
 
-pytestmark = pytest.mark.skipif(not (DEFAULT_CHECKPOINT / "config.json").is_file(), reason="no embedded default model in this build")
+pytestmark = pytest.mark.skipif(not (EMBEDDED_MODELS["landscapes"] / "config.json").is_file(), reason="no embedded landscape model in this build")
 
 
 def test_the_default_model_ships_under_40_mb_with_encoder_presets_and_painter_settings():
-    directory = default_checkpoint()
+    directory = embedded_checkpoint("landscapes")
     size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
     assert size <= 40 * 2**20
     synth = Synthesizer.from_pretrained(directory)
@@ -27,7 +27,7 @@ def test_the_default_model_ships_under_40_mb_with_encoder_presets_and_painter_se
 
 
 def test_sky_over_grass_comes_out_blue_over_green_at_noon_and_seeds_vary():
-    directory = default_checkpoint()
+    directory = embedded_checkpoint("landscapes")
     synth = Synthesizer.from_pretrained(directory)
     layout = np.full((128, 128), C.SKY, np.int64)
     layout[72:] = C.GRASS

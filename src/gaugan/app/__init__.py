@@ -1,10 +1,11 @@
-"""The GauGAN painter: a browser page to paint label maps and an HTTP API around a `Synthesizer`.
+"""The GauGAN painter: a browser page to paint label maps and an HTTP API around one or more `Synthesizer`s.
 
-`gaugan serve [CHECKPOINT]` runs it under uvicorn; `create_app` builds the FastAPI app for tests
-or for embedding. No ML code lives here: inference is `gaugan.pipeline.Synthesizer`'s.
+`gaugan serve [CHECKPOINT ...]` runs it under uvicorn; `create_app` builds the FastAPI app for tests
+or for embedding (one `PainterModel` per checkpoint). No ML code lives here: inference is
+`gaugan.pipeline.Synthesizer`'s.
 """
 
-__all__ = ["Limits", "create_app"]
+__all__ = ["Limits", "PainterModel", "create_app"]
 
 
 def __getattr__(name: str):
@@ -13,6 +14,10 @@ def __getattr__(name: str):
         from gaugan.app.server import create_app
 
         return create_app
+    if name == "PainterModel":
+        from gaugan.app.catalog import PainterModel
+
+        return PainterModel
     if name == "Limits":
         from gaugan.app.limits import Limits
 

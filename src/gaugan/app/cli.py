@@ -1,13 +1,17 @@
-"""`gaugan serve [CHECKPOINT]`: the painter app under uvicorn (default model when no checkpoint)."""
+"""`gaugan serve [CHECKPOINT ...]`: the painter app under uvicorn, with a model picker when it serves several.
+
+Each CHECKPOINT is a directory or an embedded model's name (``streets``, ``landscapes``, ``default``);
+with none, every embedded model this install has, photographs first (`gaugan.default_model`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
 import sys
+from pathlib import Path
 
 from gaugan.backends import BACKEND_HELP, BACKENDS
-
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="paint label maps in the browser and get pictures (HTTP API + painter page)",
         description="Start the GauGAN painter: a web page to paint label maps and an HTTP API (docs at /docs).",
     )
-    parser.add_argument("checkpoint", nargs="?", help="checkpoint directory; default: the embedded landscape model")
+    parser.add_argument(
+        "checkpoints", nargs="*", metavar="CHECKPOINT",
+        help="checkpoint directories or embedded model names (streets, landscapes, default); the first is the page's "
+             "default model. Default: every embedded model of this install",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help=BACKEND_HELP)
@@ -29,22 +37,47 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def checkpoint_arguments(arguments: list[str]) -> list[tuple[str, Path, str]]:
+    """(name, directory, description) per checkpoint argument; raises with a message for the user.
+
+    Checked before any model is loaded: a typo in the last argument should not cost loading the others.
+    """
+    from gaugan import default_model
+    from gaugan.app.catalog import unique_names
+
+    # Looked up on the module at call time: tests swap `embedded_models` / `default_checkpoint`.
+    if not arguments:
+        arguments = default_model.embedded_models() or [str(default_model.default_checkpoint())]
+    resolved = []
+    for argument in arguments:
+        directory = default_model.resolve_checkpoint(argument)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"checkpoint directory not found: {directory}")
+        name = default_model.display_name(argument)
+        description = default_model.DESCRIPTIONS.get(name, "") if default_model.is_model_name(argument) else ""
+        resolved.append((name, directory, description))
+    directories = [directory.resolve() for _, directory, _ in resolved]
+    for i, directory in enumerate(directories):
+        if directory in directories[:i]:
+            raise ValueError(f"{arguments[i]!r} names a model already given ({directory}); give each checkpoint once")
+    # Two different folders may share a name (runs/a/final, runs/b/final): "final", "final-2".
+    names = unique_names([name for name, _, _ in resolved])
+    return [(name, directory, description) for name, (_, directory, description) in zip(names, resolved)]
+
+
 def load_app(args: argparse.Namespace):
     """Build the app from parsed arguments; raises with a message for the user on bad input."""
-    from gaugan.app.extras import load_style_presets, read_painter_settings
+    from gaugan.app.catalog import PainterModel
     from gaugan.app.limits import Limits
-    from gaugan.app.server import create_app, encoder_input_size
-    from gaugan.pipeline import Synthesizer
+    from gaugan.app.server import create_app
 
-    from gaugan.default_model import resolve_checkpoint
-
-    directory = resolve_checkpoint(args.checkpoint)
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * (1 << 20)), queue_size=args.queue_size)
-    synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend)
-    settings = read_painter_settings(directory, synth.labels)
-    styles = load_style_presets(directory, encoder_input_size(synth)) if synth.has_encoder else []
-    name = "default landscape model" if args.checkpoint in (None, "default") else directory.name
-    return create_app(synth, settings=settings, styles=styles, limits=limits, name=name)
+    models = {
+        name: PainterModel.from_checkpoint(directory, description=description, device=args.device,
+                                           precision=args.precision, backend=args.backend)
+        for name, directory, description in checkpoint_arguments(args.checkpoints)
+    }
+    return create_app(models, limits=limits)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(f"gaugan serve: listening on {args.host}: other machines can reach this server", file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"GauGAN painter: http://{shown}:{args.port}/  (API docs: /docs)", flush=True)
+    print(f"GauGAN painter: http://{shown}:{args.port}/  (API docs: /docs); models: {', '.join(app.state.models)}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=1)
     return 0
 

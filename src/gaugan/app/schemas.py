@@ -22,8 +22,24 @@ class LimitsInfo(BaseModel):
     queue_size: int
 
 
+class ExampleInfo(BaseModel):
+    name: str = Field(description="file stem of the example in the checkpoint's examples/ folder")
+    url: str = Field(description="URL of its class ids (`GET /api/examples/{index}`)")
+
+
+class ModelSummary(BaseModel):
+    name: str = Field(description="value for the `model` query parameter or form field")
+    description: str
+    width: int
+    height: int
+    has_encoder: bool
+    num_classes: int = Field(description="classes of the label set (not counting a don't-care id)")
+    examples: int = Field(description="number of example layouts shipped with the model")
+
+
 class ModelInfo(BaseModel):
     name: str
+    description: str = ""
     width: int = Field(description="width in pixels of the pictures (and of the painting canvas)")
     height: int
     has_encoder: bool = Field(description="the model takes a style image (style_image / style_preset)")
@@ -32,6 +48,7 @@ class ModelInfo(BaseModel):
     default_class: int = Field(description="class the brush starts with")
     background_class: int = Field(description="class a new canvas is filled with")
     style_presets: list[StylePresetInfo]
+    examples: list[ExampleInfo] = Field(description="layouts to start from; the page opens on the first")
     seed_max: int
     limits: LimitsInfo
 
@@ -40,6 +57,14 @@ class LabelMapIds(BaseModel):
     width: int
     height: int
     ids: str = Field(description="base64 of height*width bytes, row-major class ids at the model's size")
+
+
+class ExampleIds(LabelMapIds):
+    name: str
+
+
+class ErrorDetail(BaseModel):
+    detail: str = Field(description="what was refused and why, for people")
 
 
 class Health(BaseModel):

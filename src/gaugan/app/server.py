@@ -1,11 +1,15 @@
-"""The painter's FastAPI app: the static painting page and a small HTTP API around a `Synthesizer`.
+"""The painter's FastAPI app: the static painting page and a small HTTP API around one or more `Synthesizer`s.
 
-    app = create_app(Synthesizer.from_pretrained(ckpt), settings=..., styles=..., limits=Limits())
+    app = create_app({"streets": PainterModel.from_checkpoint(a), "mine": PainterModel.from_checkpoint(b)})
+    app = create_app(Synthesizer.from_pretrained(ckpt), settings=..., styles=..., limits=Limits())  # one model
 
 Routes: ``/`` the page, ``/static/<file>`` its scripts and styles (an allow-list read into
-memory at start-up: no request ever touches the file system), ``GET /api/model``,
-``POST /api/synthesize``, ``POST /api/labelmap``, ``GET /api/styles/<name>``, ``GET /healthz``
-and FastAPI's ``/docs``. All inference runs on one worker thread behind a bounded queue.
+memory at start-up: no request ever touches the file system), ``GET /api/models``,
+``GET /api/model``, ``GET /api/examples/<index>``, ``GET /api/styles/<name>``,
+``POST /api/synthesize``, ``POST /api/labelmap``, ``GET /healthz`` and FastAPI's ``/docs``.
+Every ``/api`` route but ``/api/models`` takes the model's name (query parameter or form field
+``model``; default: the first model). All inference, whatever the model, runs on one worker
+thread behind one bounded queue: the models share the CPU, so they share its queue.
 """
 
 from __future__ import annotations
@@ -17,18 +21,23 @@ import logging
 import time
 from concurrent.futures import Future
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
+from urllib.parse import quote
 
 import numpy as np
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, Path as PathParam, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
-from gaugan.app.extras import PainterSettings, StylePreset
+from gaugan.app.catalog import PainterModel, encoder_input_size, model_size
+from gaugan.app.extras import Example, PainterSettings, StylePreset
 from gaugan.app.limits import BodySizeLimit, Limits
-from gaugan.app.schemas import ClassInfo, Health, LabelMapIds, LimitsInfo, ModelInfo, StylePresetInfo
+from gaugan.app.schemas import (
+    ClassInfo, ErrorDetail, ExampleIds, ExampleInfo, Health, LabelMapIds, LimitsInfo, ModelInfo, ModelSummary, StylePresetInfo,
+)
 from gaugan.app.uploads import UploadError, check_size, decode_label_map, decode_style_image
 from gaugan.app.worker import InferenceWorker, QueueFull
 from gaugan.pipeline import LabelMapError
@@ -44,14 +53,21 @@ MEDIA_TYPES = {
 }
 SEED_MAX = 2**31 - 1
 LABEL_MAP_DOC = "PNG: one-channel class ids, or RGB(A) in the model's palette; 1/8 to 8 times the model's size"
-FALLBACK_SIZE = (256, 256)  # generators whose config states no output size (pix2pixHD baselines)
+MODEL_DOC = "name of the model (see GET /api/models); default: the first one"
 # The page needs nothing from elsewhere; blob: for the result images the script builds.
 PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 ERRORS = {
-    413: {"description": "an upload or the request body is over the size limit"},
-    422: {"description": "bad input; `detail` names the problem (format, size, unknown colour or class id)"},
-    503: {"description": "the inference queue is full; retry after the Retry-After header's seconds"},
+    400: {"model": ErrorDetail, "description": "malformed Content-Length header"},
+    404: {"model": ErrorDetail, "description": "no model of that name (`detail` lists the models), or no such style preset or example"},
+    413: {"model": ErrorDetail, "description": "an upload or the request body is over the size limit"},
+    422: {"description": "bad input; `detail` names the problem (format, size, unknown colour or class id, bad field)"},
+    499: {"description": "the client closed the connection before its picture was ready (the job is dropped)"},
+    503: {"model": ErrorDetail, "description": "the inference queue is full; retry after the Retry-After header's seconds"},
 }
+
+
+def errors(*codes: int) -> dict:
+    return {code: ERRORS[code] for code in codes}
 
 
 class ClientGone(Exception):
@@ -69,40 +85,108 @@ def read_static_files(directory: Path = STATIC_DIR) -> dict[str, tuple[bytes, st
     return files
 
 
-def model_size(synth) -> tuple[int, int]:
-    """(H, W) of the model's pictures."""
-    return tuple(synth.output_size) if synth.output_size else FALLBACK_SIZE
+@dataclass(frozen=True)
+class ServedModel:
+    """A model as the routes see it: its synthesizer and the answers about it, built once at start-up."""
+
+    name: str
+    synth: object
+    height: int
+    width: int
+    presets: dict[str, StylePreset]
+    examples: tuple[ExampleIds, ...]
+    info: ModelInfo
+    summary: ModelSummary
+
+    @property
+    def labels(self):
+        return self.synth.labels
 
 
-def encoder_input_size(synth) -> int:
-    encoder = getattr(getattr(synth, "model", None), "encoder", None)
-    return int(getattr(getattr(encoder, "config", None), "input_size", 256))
+def as_catalog(models, settings: PainterSettings | None, styles, examples, name: str) -> dict[str, PainterModel]:
+    """The models by name, from either call form of `create_app` (a mapping, or one synthesizer + its files)."""
+    if isinstance(models, Mapping):
+        if settings is not None or styles or examples or name:
+            raise TypeError("with several models, settings, styles, examples and name go in each PainterModel")
+        if not models:
+            raise ValueError("create_app needs at least one model")
+        return dict(models)
+    model = models if isinstance(models, PainterModel) else PainterModel(
+        models, settings or PainterSettings(), tuple(styles), tuple(examples)
+    )
+    return {name or model.synth.labels.dataset or "gaugan": model}
+
+
+def serve_model(name: str, model: PainterModel, limits: Limits) -> ServedModel:
+    """Check ``model`` and build the JSON answers about it."""
+    synth, settings, labels = model.synth, model.settings, model.synth.labels
+    num_ids = labels.num_classes + int(labels.dontcare)
+    if not name:
+        raise ValueError("a model name must not be empty")
+    if num_ids > 256:
+        raise ValueError(f"model {name!r}: the painter stores class ids in bytes: {num_ids} ids is more than 256")
+    styles = model.styles
+    if styles and not synth.has_encoder:
+        log.warning("model %r: ignoring %d style presets: this model has no style encoder", name, len(styles))
+        styles = ()
+    height, width = model_size(synth)
+    for example in model.examples:  # load_examples resized them; a hand-built Example may not be
+        if example.ids.shape != (height, width):
+            raise ValueError(f"model {name!r}: example {example.name!r} is {example.ids.shape}, not the model's {(height, width)}")
+    query = f"?model={quote(name, safe='')}"
+    examples = tuple(
+        ExampleIds(name=e.name, width=width, height=height, ids=base64.b64encode(e.ids.astype(np.uint8).tobytes()).decode())
+        for e in model.examples
+    )
+    classes = [ClassInfo(id=i, name=n, color=c) for i, (n, c) in enumerate(zip(labels.names, labels.colors))]
+    if labels.dontcare:
+        classes.append(ClassInfo(id=labels.num_classes, name="unlabeled (don't care)", color=labels.dontcare_color, dontcare=True))
+    description = model.description or f"{labels.dataset or 'custom'} labels, {width}x{height}"
+    info = ModelInfo(
+        name=name,
+        description=description,
+        width=width,
+        height=height,
+        has_encoder=synth.has_encoder,
+        classes=classes,
+        featured=list(settings.featured),
+        default_class=settings.default_class,
+        background_class=settings.background_class,
+        style_presets=[StylePresetInfo(name=p.name, thumbnail=f"/api/styles/{quote(p.name)}{query}") for p in styles],
+        examples=[ExampleInfo(name=e.name, url=f"/api/examples/{i}{query}") for i, e in enumerate(examples)],
+        seed_max=SEED_MAX,
+        limits=LimitsInfo(max_upload_bytes=limits.max_upload_bytes, queue_size=limits.queue_size),
+    )
+    summary = ModelSummary(name=name, description=description, width=width, height=height, has_encoder=synth.has_encoder,
+                           num_classes=labels.num_classes, examples=len(examples))
+    return ServedModel(name, synth, height, width, {p.name: p for p in styles}, examples, info, summary)
+
+
+def warm_up_models(served: list[ServedModel]) -> None:
+    """Runs on the worker thread: one forward per model (the first pays one-off allocation costs)."""
+    for model in served:
+        model.synth(np.full((model.height, model.width), model.info.background_class, np.int64), seed=0)
 
 
 def create_app(
-    synth,
+    models,
     *,
     settings: PainterSettings | None = None,
     styles: list[StylePreset] | tuple = (),
+    examples: list[Example] | tuple = (),
     limits: Limits = Limits(),
     name: str = "",
     warm_up: bool = True,
 ) -> FastAPI:
-    """The painter app serving ``synth`` (a `gaugan.pipeline.Synthesizer`)."""
-    settings = settings or PainterSettings()
-    labels = synth.labels
-    num_ids = labels.num_classes + int(labels.dontcare)
-    if num_ids > 256:
-        raise ValueError(f"the painter stores class ids in bytes: {num_ids} ids is more than 256")
-    if styles and not synth.has_encoder:
-        log.warning("ignoring %d style presets: this model has no style encoder", len(styles))
-        styles = ()
-    presets = {preset.name: preset for preset in styles}
-    height, width = model_size(synth)
+    """The painter app serving ``models``: {name: `PainterModel`} (the first is the default model),
+    or one `gaugan.pipeline.Synthesizer` with its ``settings``, ``styles``, ``examples`` and ``name``."""
+    catalog = as_catalog(models, settings, styles, examples, name)
+    served = {key: serve_model(key, model, limits) for key, model in catalog.items()}
+    default = next(iter(served.values()))
     static_files = read_static_files()
     worker = InferenceWorker(limits.queue_size)
-    if warm_up:  # first forward pays one-off allocation costs; do it before the first visitor
-        worker.submit(synth, np.full((height, width), settings.background_class, np.int64), seed=0)
+    if warm_up:  # before the first visitor; one job, so that many models never overflow the queue
+        worker.submit(warm_up_models, list(served.values()))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -115,25 +199,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.worker = worker
-    app.state.synth = synth
+    app.state.models = served
+    app.state.synth = default.synth  # the default model's, for callers of the one-model form
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
 
-    classes = [ClassInfo(id=i, name=n, color=c) for i, (n, c) in enumerate(zip(labels.names, labels.colors))]
-    if labels.dontcare:
-        classes.append(ClassInfo(id=labels.num_classes, name="unlabeled (don't care)", color=labels.dontcare_color, dontcare=True))
-    model_info = ModelInfo(
-        name=name or labels.dataset or "gaugan",
-        width=width,
-        height=height,
-        has_encoder=synth.has_encoder,
-        classes=classes,
-        featured=list(settings.featured),
-        default_class=settings.default_class,
-        background_class=settings.background_class,
-        style_presets=[StylePresetInfo(name=p, thumbnail=f"/api/styles/{p}") for p in presets],
-        seed_max=SEED_MAX,
-        limits=LimitsInfo(max_upload_bytes=limits.max_upload_bytes, queue_size=limits.queue_size),
-    )
+    def pick(model: str | None) -> ServedModel:
+        if not model:  # absent or an empty form field: the default model
+            return default
+        if model not in served:
+            raise HTTPException(404, f"no model named {model!r} (this server has: {', '.join(served)})")
+        return served[model]
 
     # ---- page --------------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
@@ -153,36 +228,55 @@ def create_app(
     def healthz() -> Health:
         return Health(status="ok", pending=worker.pending, queue_size=limits.queue_size, completed=worker.completed)
 
-    @app.get("/api/model", response_model=ModelInfo, summary="Classes, colours, size and style options of the model")
-    def get_model() -> ModelInfo:
-        return model_info
+    @app.get("/api/models", response_model=list[ModelSummary], summary="The models this server paints with, default first")
+    def list_models() -> list[ModelSummary]:
+        return [m.summary for m in served.values()]
 
-    @app.get("/api/styles/{preset}", summary="Thumbnail of a style preset", responses={200: {"content": {"image/jpeg": {}}}})
-    def style_thumbnail(preset: str) -> Response:
-        if preset not in presets:
-            raise HTTPException(404, f"no style preset named {preset!r}")
-        return Response(presets[preset].thumbnail_jpeg, media_type="image/jpeg")
+    @app.get("/api/model", response_model=ModelInfo, responses=errors(404, 422),
+             summary="Classes, colours, size, style options and examples of a model")
+    def get_model(model: Optional[str] = Query(None, description=MODEL_DOC)) -> ModelInfo:
+        return pick(model).info
 
-    async def read_label_map(upload: UploadFile) -> np.ndarray:
+    @app.get("/api/examples/{index}", response_model=ExampleIds, responses=errors(404, 422),
+             summary="Class ids of one of the model's example layouts, at the model's size")
+    def get_example(index: int = PathParam(ge=0, description="position in the model's `examples` list"),
+                    model: Optional[str] = Query(None, description=MODEL_DOC)) -> ExampleIds:
+        chosen = pick(model)
+        if index >= len(chosen.examples):
+            count = len(chosen.examples)
+            raise HTTPException(404, f"model {chosen.name!r} has {count} examples" + (f" (0..{count - 1})" if count else ""))
+        return chosen.examples[index]
+
+    @app.get("/api/styles/{preset}", summary="Thumbnail of a style preset",
+             responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}, **errors(404, 422)})
+    def style_thumbnail(preset: str, model: Optional[str] = Query(None, description=MODEL_DOC)) -> Response:
+        chosen = pick(model)
+        if preset not in chosen.presets:
+            raise HTTPException(404, f"model {chosen.name!r} has no style preset named {preset!r}")
+        return Response(chosen.presets[preset].thumbnail_jpeg, media_type="image/jpeg")
+
+    async def read_label_map(chosen: ServedModel, upload: UploadFile) -> np.ndarray:
         data = check_size(await upload.read(limits.max_upload_bytes + 1), limits.max_upload_bytes, "label map")
         def to_ids(image: Image.Image) -> np.ndarray:
-            return synth.label_ids(image, "label map").numpy()
+            return chosen.synth.label_ids(image, "label map").numpy()
 
         try:
-            return await run_in_threadpool(decode_label_map, data, labels, (height, width), to_ids)
+            return await run_in_threadpool(decode_label_map, data, chosen.labels, (chosen.height, chosen.width), to_ids)
         except LabelMapError as err:
             raise HTTPException(422, str(err)) from None
 
-    @app.post("/api/labelmap", response_model=LabelMapIds, responses={k: ERRORS[k] for k in (413, 422)},
+    @app.post("/api/labelmap", response_model=LabelMapIds, responses=errors(400, 404, 413, 422),
               summary="Check a label map and return its class ids at the model's size")
-    async def labelmap(label_map: UploadFile = File(description=LABEL_MAP_DOC)) -> LabelMapIds:
-        ids = await read_label_map(label_map)
-        return LabelMapIds(width=width, height=height, ids=base64.b64encode(ids.astype(np.uint8).tobytes()).decode())
+    async def labelmap(label_map: UploadFile = File(description=LABEL_MAP_DOC),
+                       model: Optional[str] = Form(None, description=MODEL_DOC)) -> LabelMapIds:
+        chosen = pick(model)
+        ids = await read_label_map(chosen, label_map)
+        return LabelMapIds(width=chosen.width, height=chosen.height, ids=base64.b64encode(ids.astype(np.uint8).tobytes()).decode())
 
     @app.post(
         "/api/synthesize",
         response_class=Response,
-        responses={200: {"content": {"image/png": {}}, "description": "the picture, PNG"}, **ERRORS},
+        responses={200: {"content": {"image/png": {}}, "description": "the picture, PNG, at the model's size"}, **ERRORS},
         summary="Label map (+ seed, + style) -> picture",
     )
     async def synthesize(
@@ -191,13 +285,15 @@ def create_app(
         seed: int = Form(0, ge=0, le=SEED_MAX, description="picks the variation (models with an encoder)"),
         style_image: Optional[UploadFile] = File(None, description="PNG/JPEG reference whose style to copy (encoder models)"),
         style_preset: Optional[str] = Form(None, description="name of a style preset shipped with the model"),
+        model: Optional[str] = Form(None, description=MODEL_DOC),
     ) -> Response:
+        chosen = pick(model)  # first: a request that can never succeed should not be told to retry
         if worker.pending >= limits.queue_size:  # refuse before decoding anything
             return queue_full(QueueFull(worker.retry_after()))
-        style = await resolve_style(style_image, style_preset or None)
-        ids = await read_label_map(label_map)
+        style = await resolve_style(chosen, style_image, style_preset or None)
+        ids = await read_label_map(chosen, label_map)
         try:
-            future = worker.submit(render_png, synth, ids, seed, style)
+            future = worker.submit(render_png, chosen.synth, ids, seed, style)
         except QueueFull as full:
             return queue_full(full)
         queued = time.perf_counter()
@@ -214,20 +310,20 @@ def create_app(
         }
         return Response(png, media_type="image/png", headers=headers)
 
-    async def resolve_style(upload: UploadFile | None, preset: str | None) -> Image.Image | None:
+    async def resolve_style(chosen: ServedModel, upload: UploadFile | None, preset: str | None) -> Image.Image | None:
         if upload is None and preset is None:
             return None
-        if not synth.has_encoder:
+        if not chosen.synth.has_encoder:
             raise HTTPException(422, "this model has no style encoder: it cannot take a style image or style preset")
         if upload is not None and preset is not None:
             raise HTTPException(422, "give either style_image or style_preset, not both")
         if preset is not None:
-            if preset not in presets:
-                known = ", ".join(presets) or "none"
+            if preset not in chosen.presets:
+                known = ", ".join(chosen.presets) or "none"
                 raise HTTPException(422, f"no style preset named {preset!r} (this model has: {known})")
-            return presets[preset].image
+            return chosen.presets[preset].image
         data = check_size(await upload.read(limits.max_upload_bytes + 1), limits.max_upload_bytes, "style image")
-        return await run_in_threadpool(decode_style_image, data, encoder_input_size(synth))
+        return await run_in_threadpool(decode_style_image, data, encoder_input_size(chosen.synth))
 
     @app.exception_handler(UploadError)
     async def upload_error(request: Request, err: UploadError) -> JSONResponse:

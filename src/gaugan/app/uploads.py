@@ -11,8 +11,10 @@ import io
 from typing import Callable
 
 import numpy as np
+import torch
 from PIL import Image, UnidentifiedImageError
 
+from gaugan.fast import nearest as fast_nearest
 from gaugan.labels import LabelSet
 
 STYLE_FORMATS = ("PNG", "JPEG")
@@ -104,14 +106,15 @@ def decode_style_image(data: bytes, encoder_size: int, what: str = "style image"
 
 
 def resize_nearest(ids: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour resize of an (H, W) id map, the same pixel choice as torch's ``mode="nearest"``."""
-    h, w = ids.shape
-    out_h, out_w = size_hw
-    if (h, w) == (out_h, out_w):
+    """Nearest-neighbour resize of an (H, W) id map, the same pixel choice as torch's ``mode="nearest"``.
+
+    `gaugan.fast.nearest` holds ATen's float32 index rule; a float64 product picks another source
+    pixel for a few ratios (26 -> 22, 112 -> 192), and the painter would then paint an off-size map
+    differently from `gaugan synthesize`, which resizes with torch.
+    """
+    if ids.shape == tuple(size_hw):
         return ids
-    rows = np.minimum((np.arange(out_h) * (h / out_h)).astype(np.int64), h - 1)
-    cols = np.minimum((np.arange(out_w) * (w / out_w)).astype(np.int64), w - 1)
-    return ids[rows[:, None], cols[None, :]]
+    return fast_nearest.resize_nearest(torch.from_numpy(np.ascontiguousarray(ids)), tuple(size_hw)).numpy()
 
 
 def format_bytes(n: int) -> str:

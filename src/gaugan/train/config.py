@@ -75,8 +75,8 @@ class TrainConfig:
     # (gaugan.nn.label_lookup): the same function and gradients, less work. None: on for CPU
     # training, off on CUDA (where it has not been measured).
     label_lookup: bool | None = None
-    # A checkpoint directory (save_pretrained format: a run's final/, or "default" for the embedded
-    # landscape model) whose generator and encoder weights start a new run; D starts fresh.
+    # A checkpoint directory (save_pretrained format: a run's final/) or an embedded model's name
+    # ("streets", "landscapes", "default") whose generator and encoder weights start a new run; D starts fresh.
     init_from: str | None = None
     ema_decay: float | None = 0.999  # None disables the EMA generator
     ema_start: int = 0  # copy G into the EMA until this step

@@ -1,4 +1,4 @@
-// The painter page: palette, tools, keyboard, and live generation against the HTTP API.
+// The painter page: model picker, palette, tools, keyboard, and live generation against the HTTP API.
 import { LabelCanvas } from "./painter.js";
 import { grayPng } from "./png.js";
 
@@ -7,28 +7,19 @@ const DEBOUNCE_MS = 60;        // a pause this long in a stroke asks for a pictu
 const STALE_ABORT_MS = 4000;   // a request older than this is aborted once a newer state waits
 
 const state = {
-  model: null, painter: null,
+  models: [], model: null, painter: null, loadToken: 0, exampleIndex: -1, examples: new Map(),
   tool: "brush", previousTool: "brush", size: 8, classId: 0,
-  styleBlob: null, stylePreset: "",
+  styleBlob: null, styleUrl: null, stylePreset: "",
   seq: 0, shownSeq: 0, doneSeq: 0, inFlight: null, dirty: false, timer: null, retryTimer: null,
   resultBlob: null, resultUrl: null, renders: 0,
 };
 
 // ---------------------------------------------------------------- start-up
 async function main() {
-  const response = await fetch("/api/model");
-  if (!response.ok) return status(`cannot read the model: HTTP ${response.status}`, true);
-  const model = (state.model = await response.json());
-  document.title = `GauGAN painter: ${model.name}`;
-  $("model-name").textContent = `${model.name} · ${model.width}×${model.height} · ${model.classes.length} classes`;
-  const palette = [];
-  for (const c of model.classes) palette[c.id] = c.color;
-  const painter = (state.painter = new LabelCanvas($("labels"), $("cursor"), model.width, model.height, palette));
-  fitViews();
-  painter.clear(model.background_class);
-  painter.render();
-  buildPalette();
-  selectClass(model.default_class);
+  const response = await fetch("/api/models");
+  if (!response.ok) return status(`cannot list the models: HTTP ${response.status}`, true);
+  state.models = await response.json();
+  setupModelPicker();
   setupStyle();
   setupPointer();
   setupControls();
@@ -36,11 +27,110 @@ async function main() {
   window.addEventListener("resize", fitViews);
   setTool("brush");
   setSize(state.size);
+  const wanted = new URLSearchParams(location.search).get("model");
+  await switchModel(state.models.some((m) => m.name === wanted) ? wanted : state.models[0].name);
+}
+
+// ---------------------------------------------------------------- models
+function setupModelPicker() {
+  const select = $("model-select");
+  for (const m of state.models) {
+    const option = new Option(`${m.name} (${m.width}×${m.height})`, m.name);
+    option.title = m.description;
+    select.append(option);
+  }
+  $("model-picker").hidden = state.models.length < 2;
+  select.addEventListener("change", () => switchModel(select.value));
+}
+
+/** Opens model `name` on its first example (else the background class). The tool, brush size,
+ * seed and an uploaded style stay; the class stays when the new model has one of the same name. */
+async function switchModel(name) {
+  const token = ++state.loadToken;  // a later choice wins over a slower earlier one
+  const response = await fetch(`/api/model?model=${encodeURIComponent(name)}`);
+  const model = response.ok ? await response.json() : null;
+  const first = model && model.examples.length ? await exampleIds(model, 0) : null;
+  if (token !== state.loadToken) return;
+  if (!model) {
+    $("model-select").value = state.model ? state.model.name : "";
+    return status(`cannot read the model ${name}: ${await errorText(response)}`, true);
+  }
+  const kept = state.model && state.model.classes.find((c) => c.id === state.classId);
+  dropPictures();
+  state.model = model;
+  document.title = `GauGAN painter: ${model.name}`;
+  const classes = `${model.classes.length} classes`;  // with several models the picker shows the size
+  $("model-name").textContent = state.models.length > 1
+    ? `${model.description} · ${classes}` : `${model.name} · ${model.width}×${model.height} · ${classes}`;
+  $("model-select").value = model.name;
+  $("seed").max = model.seed_max;
+  if (state.models.length > 1) history.replaceState(null, "", `?model=${encodeURIComponent(model.name)}`);
+  const palette = [];
+  for (const c of model.classes) palette[c.id] = c.color;
+  // A new canvas, and so a new history: undoing into another model's label space makes no sense.
+  const painter = (state.painter = new LabelCanvas($("labels"), $("cursor"), model.width, model.height, palette));
+  if (first) painter.ids.set(first);
+  else painter.clear(model.background_class);
+  state.exampleIndex = first ? 0 : -1;
+  painter.render();
+  fitViews();
+  buildPalette();
+  const same = kept && model.classes.find((c) => c.name === kept.name);
+  selectClass(same ? same.id : model.default_class);
+  showStyleOptions();
+  $("example").disabled = !model.examples.length;
+  updateHistoryButtons();
   requestRender(0);
+}
+
+/** Class ids (Uint8Array, row-major, the model's size) of example `index`, fetched once. */
+async function exampleIds(model, index) {
+  const { url } = model.examples[index];
+  if (!state.examples.has(url)) {
+    const response = await fetch(url);
+    if (!response.ok) {
+      status(`cannot read example ${index + 1}: ${await errorText(response)}`, true);
+      return null;
+    }
+    const body = await response.json();
+    state.examples.set(url, Uint8Array.from(atob(body.ids), (ch) => ch.charCodeAt(0)));
+  }
+  return state.examples.get(url);
+}
+
+async function nextExample() {
+  const model = state.model, count = model ? model.examples.length : 0;
+  if (!count) return;
+  const index = (state.exampleIndex + 1) % count;
+  const ids = await exampleIds(model, index);
+  if (!ids || model !== state.model) return;  // failed, or another model was chosen meanwhile
+  state.exampleIndex = index;
+  state.painter.begin();
+  state.painter.ids.set(ids);
+  finishOperation();
+  status(`example ${index + 1} of ${count}: ${model.examples[index].name}`);
+}
+
+/** Forget the pictures of the previous model: pending ones are dropped when they arrive. */
+function dropPictures() {
+  clearTimeout(state.timer);
+  clearTimeout(state.retryTimer);
+  state.timer = null;
+  state.dirty = false;
+  if (state.inFlight) state.inFlight.controller.abort();
+  state.shownSeq = state.seq;
+  const img = $("result");
+  img.removeAttribute("src");
+  delete img.dataset.seq;
+  if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
+  state.resultUrl = state.resultBlob = null;
+  $("download-result").disabled = true;
+  $("placeholder").hidden = false;
 }
 
 /** Integer zoom so that pixels stay square and sharp. */
 function fitViews() {
+  if (!state.model) return;
   const { width, height } = state.model;
   const room = Math.max(200, Math.min(560, (window.innerWidth - 560) / 2, window.innerHeight - 200));
   const zoom = Math.max(1, Math.floor(room / Math.max(width, height)));
@@ -55,12 +145,14 @@ function buildPalette() {
   const { classes, featured } = state.model;
   const byId = new Map(classes.map((c) => [c.id, c]));
   const featuredList = $("featured-list"), allList = $("class-list");
+  featuredList.replaceChildren();
+  allList.replaceChildren();
   const featuredSet = new Set(featured);
   featured.forEach((id, i) => featuredList.append(swatch(byId.get(id), i < 9 ? String(i + 1) : "")));
-  for (const c of classes) if (!featuredSet.has(c.id) || !featured.length) allList.append(swatch(c, ""));
+  for (const c of classes) if (!featuredSet.has(c.id)) allList.append(swatch(c, ""));
   $("featured-group").hidden = !featured.length;
-  $("all-title").textContent = featured.length ? "All classes" : "Classes";
-  $("class-search").addEventListener("input", filterPalette);
+  $("all-title").textContent = featured.length ? "Other classes" : "Classes";
+  filterPalette();
 }
 
 function swatch(c, key) {
@@ -114,11 +206,12 @@ function setSize(size) {
 }
 
 function setupPointer() {
-  const painter = state.painter, canvas = $("labels");
+  const canvas = $("labels");
   let drag = null; // {x, y, base} while a stroke or line is being drawn
 
   canvas.addEventListener("pointerdown", (event) => {
-    if (event.button !== 0) return;
+    const painter = state.painter;  // read on each event: switching models replaces it
+    if (event.button !== 0 || !painter) return;
     event.preventDefault();
     const [x, y] = painter.pixelAt(event);
     if (!painter.inside(x, y)) return;
@@ -141,6 +234,8 @@ function setupPointer() {
   });
 
   canvas.addEventListener("pointermove", (event) => {
+    const painter = state.painter;
+    if (!painter) return;
     const [x, y] = painter.pixelAt(event);
     painter.showCursor(state.tool === "brush" || state.tool === "line" ? x : null, y, state.size);
     if (!drag) return;
@@ -162,7 +257,7 @@ function setupPointer() {
   };
   canvas.addEventListener("pointerup", stop);
   canvas.addEventListener("pointercancel", stop);
-  canvas.addEventListener("pointerleave", () => painter.showCursor(null, 0, 0));
+  canvas.addEventListener("pointerleave", () => state.painter && state.painter.showCursor(null, 0, 0));
   canvas.addEventListener("contextmenu", (event) => event.preventDefault());
 }
 
@@ -182,6 +277,7 @@ function updateHistoryButtons() {
 }
 
 function clearCanvas() {
+  if (!state.painter) return;
   state.painter.begin();
   state.painter.clear(state.model.background_class);
   finishOperation();
@@ -194,7 +290,8 @@ function setupControls() {
   $("undo").addEventListener("click", undo);
   $("redo").addEventListener("click", redo);
   $("clear").addEventListener("click", clearCanvas);
-  $("seed").max = state.model.seed_max;
+  $("example").addEventListener("click", nextExample);
+  $("class-search").addEventListener("input", filterPalette);
   $("seed").addEventListener("change", () => requestRender(0));
   $("dice").addEventListener("click", rollDice);
   $("generate").addEventListener("click", () => requestRender(0, true));
@@ -203,17 +300,16 @@ function setupControls() {
   $("download-labels").addEventListener("click", downloadLabels);
   $("download-result").addEventListener("click", downloadResult);
   $("side-by-side").addEventListener("change", (e) => $("views").classList.toggle("stacked", !e.target.checked));
-  updateHistoryButtons();
 }
 
 function rollDice() {
-  $("seed").value = Math.floor(Math.random() * (state.model.seed_max + 1));
+  $("seed").value = Math.floor(Math.random() * (Number($("seed").max) + 1));
   requestRender(0);
 }
 
 function onKey(event) {
   const typing = ["INPUT", "SELECT", "TEXTAREA"].includes(event.target.tagName) && event.target.type !== "checkbox" && event.target.type !== "range";
-  if (typing) return;
+  if (typing || !state.model) return;
   const key = event.key.toLowerCase(), mod = event.ctrlKey || event.metaKey;
   let handled = true;
   if (mod && key === "z") event.shiftKey ? redo() : undo();
@@ -223,6 +319,7 @@ function onKey(event) {
   else if (key === "l") setTool("line");
   else if (key === "f") setTool("fill");
   else if (key === "i") setTool("picker");
+  else if (key === "e") nextExample();
   else if (key === "[") setSize(state.size - (state.size > 16 ? 4 : 1));
   else if (key === "]") setSize(state.size + (state.size >= 16 ? 4 : 1));
   else if (key === "d") rollDice();
@@ -234,16 +331,11 @@ function onKey(event) {
 
 // ---------------------------------------------------------------- style
 function setupStyle() {
-  const { has_encoder: hasEncoder, style_presets: presets } = state.model;
-  $("style-section").hidden = !hasEncoder;
-  $("no-style").hidden = hasEncoder;
-  if (!hasEncoder) return;
   const select = $("style-preset");
-  for (const p of presets) select.append(new Option(p.name, p.name));
   select.addEventListener("change", () => {
     state.stylePreset = select.value;
     if (select.value) clearStyleUpload();
-    showStylePreview(select.value ? presets.find((p) => p.name === select.value).thumbnail : null);
+    showStylePreview(select.value ? state.model.style_presets.find((p) => p.name === select.value).thumbnail : null);
     requestRender(0);
   });
   $("style-upload").addEventListener("change", uploadStyle);
@@ -253,6 +345,20 @@ function setupStyle() {
     showStylePreview(null);
     requestRender(0);
   });
+}
+
+/** The model's presets; a preset of the same name and an uploaded reference carry over between models. */
+function showStyleOptions() {
+  const { has_encoder: hasEncoder, style_presets: presets } = state.model;
+  $("style-section").hidden = !hasEncoder;
+  $("no-style").hidden = hasEncoder;
+  const select = $("style-preset");
+  select.length = 1;  // keeps "none (use the seed)"
+  for (const p of presets) select.append(new Option(p.name, p.name));
+  const preset = hasEncoder ? presets.find((p) => p.name === state.stylePreset) : null;
+  state.stylePreset = select.value = preset ? preset.name : "";
+  if (!hasEncoder) clearStyleUpload();
+  showStylePreview(preset ? preset.thumbnail : state.styleUrl);
 }
 
 /** The reference is scaled to the encoder's 256x256 input here, so each request carries ~20 KB. */
@@ -266,7 +372,8 @@ async function uploadStyle(event) {
     canvas.getContext("2d").drawImage(bitmap, 0, 0, 256, 256);
     state.styleBlob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
     state.stylePreset = $("style-preset").value = "";
-    showStylePreview(canvas.toDataURL("image/jpeg", 0.8));
+    state.styleUrl = canvas.toDataURL("image/jpeg", 0.8);
+    showStylePreview(state.styleUrl);
     requestRender(0);
   } catch (err) {
     status(`${file.name} is not an image this browser can read`, true);
@@ -274,7 +381,7 @@ async function uploadStyle(event) {
 }
 
 function clearStyleUpload() {
-  state.styleBlob = null;
+  state.styleBlob = state.styleUrl = null;
   $("style-upload").value = "";
 }
 
@@ -288,12 +395,15 @@ function showStylePreview(url) {
 async function uploadLabels(event) {
   const file = event.target.files[0];
   event.target.value = "";
-  if (!file) return;
+  const model = state.model;
+  if (!file || !model) return;
   const form = new FormData();
   form.append("label_map", file);
+  form.append("model", model.name);
   const response = await fetch("/api/labelmap", { method: "POST", body: form });
   if (!response.ok) return status(`${file.name}: ${await errorText(response)}`, true);
   const { ids } = await response.json();
+  if (model !== state.model) return;  // another model was chosen meanwhile: its canvas has another size
   const bytes = Uint8Array.from(atob(ids), (ch) => ch.charCodeAt(0));
   state.painter.begin();
   state.painter.ids.set(bytes);
@@ -344,6 +454,7 @@ async function send() {
   const form = new FormData();
   form.append("label_map", grayPng(painter.ids, model.width, model.height), "labels.png");
   form.append("seed", String(Number($("seed").value) || 0));
+  form.append("model", model.name);
   if (state.stylePreset) form.append("style_preset", state.stylePreset);
   else if (state.styleBlob) form.append("style_image", state.styleBlob, "style.jpg");
   const controller = new AbortController();
@@ -354,7 +465,7 @@ async function send() {
     const response = await fetch("/api/synthesize", { method: "POST", body: form, signal: controller.signal });
     if (response.ok) {
       const blob = await response.blob();
-      if (seq > state.shownSeq) await show(blob, seq, response);
+      if (seq > state.shownSeq && model === state.model) await show(blob, seq, response);
     } else if (response.status === 503) {
       retryAfter = Number(response.headers.get("Retry-After")) || 1;
       status(`server busy, retrying in ${retryAfter} s`);

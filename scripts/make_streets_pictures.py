@@ -1,0 +1,60 @@
+"""Render the README's pictures of the street model into docs/, from CamVid val (never trained on).
+
+    python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs]
+
+streets-heldout.png: label | real frame | generated (its style, through the encoder) | seeds 0, 1, 2
+for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from gaugan.data import build_dataset, colorize
+from gaugan.default_model import resolve_checkpoint
+from gaugan.pipeline import Synthesizer
+from make_docs_pictures import grid
+
+
+def to_uint8(image) -> np.ndarray:
+    """(3, H, W) in [-1, 1] -> (H, W, 3) uint8."""
+    return ((image.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("checkpoint", nargs="?", default="streets")
+    parser.add_argument("--data", type=Path, required=True, help="CamVid root (SegNet layout)")
+    parser.add_argument("-o", "--output", type=Path, default=Path("docs"))
+    parser.add_argument("--rows", type=int, default=6)
+    args = parser.parse_args()
+    directory = resolve_checkpoint(args.checkpoint)
+    synth = Synthesizer.from_pretrained(directory)
+    height, width = synth.output_size
+    val = build_dataset("camvid", args.data, "val", preprocess="fixed", crop_size=width, aspect_ratio=width / height, flip=False)
+    args.output.mkdir(parents=True, exist_ok=True)
+
+    rows = []
+    picks = np.linspace(0, len(val) - 1, args.rows).round().astype(int)
+    for index in picks:
+        item = val[int(index)]
+        ids, real = item["label"], to_uint8(item["image"])
+        styled = synth(ids, style_image=Image.fromarray(real))
+        seeds = synth([ids] * 3, seed=[0, 1, 2])
+        rows.append([colorize(ids, synth.labels), real, np.asarray(styled)] + [np.asarray(p) for p in seeds])
+    grid(rows, scale=1).save(args.output / "streets-heldout.png")
+
+    styles = sorted((directory / "styles").glob("*.jpg"))
+    ids = val[int(picks[1])]["label"]
+    row = [colorize(ids, synth.labels)] + [np.asarray(synth(ids, style_image=Image.open(p).convert("RGB"))) for p in styles]
+    references = [np.asarray(Image.open(p).convert("RGB").resize((width, height))) for p in styles]
+    grid([row, [np.full_like(row[0], 255)] + references], scale=1).save(args.output / "streets-styles.png")
+    print(f"wrote {args.output / 'streets-heldout.png'} and {args.output / 'streets-styles.png'} (styles: {', '.join(p.stem for p in styles)})")
+
+
+if __name__ == "__main__":
+    main()

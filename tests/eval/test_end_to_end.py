@@ -36,7 +36,7 @@ def test_train_segmenter_train_generator_then_evaluate_through_the_cli(shared_da
     assert main([
         "evaluate", str(checkpoint), "--dataset", "coco-stuff", "--dataroot", root, "--split", "val",
         "--segmenter", str(segmenter), "--inception-weights", str(random_weight_file), "--batch-size", "4",
-        "--stats-cache", str(tmp_path / "stats"), "-o", str(result_file),
+        "--stats-cache", str(tmp_path / "stats"), "--c2st-steps", "20", "-o", str(result_file),
     ]) == 0
     printed = capsys.readouterr().out
     for column in ("mIoU", "accu", "FID"):
@@ -48,6 +48,9 @@ def test_train_segmenter_train_generator_then_evaluate_through_the_cli(shared_da
     # The segmenter saw real photos; a 2-step generator's output is nearly flat grey.
     assert result["accuracy_real"] > result["accuracy"]
     assert math.isfinite(result["fid"]) and result["fid"] > 0
+    # The realism scores that need no downloaded weights run too: C2ST by default, FSD with our segmenter.
+    assert result["c2st_pairs"] == 8 and 0.0 <= result["c2st_accuracy"] <= 1.0
+    assert math.isfinite(result["fsd"]) and result["fsd"] > 0
     assert len(list((tmp_path / "stats").glob("*.npz"))) == 1  # real statistics cached for the next run
 
 

@@ -7,11 +7,13 @@ encoder-decoder (a U-Net with batch norm) trained on the *real* images of a data
 generated ones, so the gap between the two is what measures the generator.
 
 Input (N, 3, H, W) RGB in [-1, 1], H and W multiples of 2^depth; output (N, C, H, W) logits.
+`features` gives pooled (N, D) descriptors of the same network for the Frechet segmenter distance.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import List
 
 import torch
 import torch.nn as nn
@@ -49,15 +51,28 @@ class SmallSegmenter(nn.Module):
         self.up = nn.ModuleList(_double_conv(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(config.depth)))
         self.head = nn.Conv2d(widths[0], config.num_classes, 1)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def _encode(self, images: torch.Tensor) -> List[torch.Tensor]:
+        """Encoder feature maps: stem (N, width, H, W), then each level down to (N, width * 2^depth, H / 2^depth, W / 2^depth)."""
         h, w = images.shape[-2], images.shape[-1]
         if h % self.factor != 0 or w % self.factor != 0:
             raise ValueError(f"segmenter input {h}x{w} must be a multiple of {self.factor}")
         skips = [self.stem(images)]
         for block in self.down:
             skips.append(block(F.max_pool2d(skips[-1], 2)))
+        return skips
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        skips = self._encode(images)
         x = skips.pop()
         for block in self.up:
             skip = skips.pop()
             x = block(torch.cat([F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False), skip], 1))
         return self.head(x)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) in [-1, 1] -> (N, width * (2^depth + 1)) image descriptors for the Frechet
+        segmenter distance: the global average of the deepest feature map (what the scene holds, as
+        the network trained on real frames sees it) concatenated with that of the stem (edge and
+        texture statistics, which blur, noise and colour casts move)."""
+        skips = self._encode(images)
+        return torch.cat([skips[-1].mean((2, 3)), skips[0].mean((2, 3))], 1)

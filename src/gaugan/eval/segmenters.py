@@ -1,6 +1,7 @@
 """Load a segmenter for evaluation: gaugan's own (a directory), TorchScript (.pt) or ONNX (.onnx).
 
-Every loaded segmenter is wrapped as ``images (N, 3, H, W) in [-1, 1] -> logits (N, C, h, w)``;
+Every loaded segmenter is wrapped as ``images (N, 3, H, W) in [-1, 1] -> logits (N, C, h, w)``
+(gaugan's own also has ``features(images) -> (N, D)``, see `segmenter_distance`);
 ``input_range`` says what the user's network expects ("minus1_1", "zero_one" or "imagenet"
 for ImageNet mean/std normalisation).
 """
@@ -55,7 +56,8 @@ def load_segmenter(path: str | Path, input_range: str = "minus1_1", device: str 
         model = SmallSegmenter(SegmenterConfig(**data))
         load_weights(model, path / SEGMENTER_WEIGHTS)
         model.to(device).eval()
-        return (lambda images: model(images)), model.config.num_classes
+        # The module itself: callable like the others, and its `features` serve the Frechet segmenter distance.
+        return model, model.config.num_classes
     if not path.is_file():
         raise FileNotFoundError(f"segmenter not found: {path}")
     if path.suffix == ".onnx":

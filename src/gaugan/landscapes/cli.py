@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     make.add_argument("-o", "--output", required=True)
     make.set_defaults(func=run_make)
     probe = sub.add_parser("probe", help="grass->snow swap and reflection measurements of a landscape model")
-    probe.add_argument("checkpoint", nargs="?", help="checkpoint directory, or \"default\" (the default) for the embedded model")
+    probe.add_argument("checkpoint", nargs="?", default="landscapes", help="checkpoint directory, or \"landscapes\" (the default) for the embedded landscape model")
     probe.add_argument("--data", required=True, help="a folder made by `gaugan landscapes make` at the model's size")
     probe.add_argument("--split", default="test")
     probe.add_argument("--layouts", type=int, default=12)

@@ -1,0 +1,93 @@
+"""`gaugan evaluate` with the realism scores that need no downloaded weights (C2ST, FSD) and
+`gaugan train-segmenter` at a non-square size, on a tiny folder dataset and checkpoint."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from train_helpers import TOY_LABELS, ToyPairs
+
+from gaugan.cli import main
+from gaugan.models import GauGAN, SPADEGenerator, SPADEGeneratorConfig
+
+
+@pytest.fixture
+def toy_folder(tmp_path):
+    """ROOT/images/*.png + ROOT/labels/*.png (class ids) + ROOT/palette.csv: 8 pairs at 32x32."""
+    root = tmp_path / "toy"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    rows = [f"{i},{name},{r},{g},{b}" for i, (name, (r, g, b)) in enumerate(zip(TOY_LABELS.names, TOY_LABELS.colors))]
+    (root / "palette.csv").write_text("id,name,r,g,b\n" + "\n".join(rows) + "\n")
+    data = ToyPairs(n=8, size=32, seed=4)
+    for i in range(len(data)):
+        pixels = ((data.image[i].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+        Image.fromarray(pixels).save(root / "images" / f"{i:03d}.png")
+        Image.fromarray(data.label[i].numpy().astype(np.uint8)).save(root / "labels" / f"{i:03d}.png")
+    return root
+
+
+@pytest.fixture
+def toy_checkpoint(tmp_path):
+    torch.manual_seed(0)
+    generator = SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8))
+    path = tmp_path / "checkpoint"
+    GauGAN(generator, TOY_LABELS).save_pretrained(path)
+    return path
+
+
+def _train_segmenter(root, output, size):
+    return main(["train-segmenter", "--dataset", "folder", "--dataroot", str(root), "--split", "all", "--size", size,
+                 "--steps", "20", "--batch-size", "4", "--width", "8", "-o", str(output)])
+
+
+def test_train_segmenter_accepts_width_x_height_and_rejects_other_sizes(toy_folder, tmp_path, one_thread):
+    assert _train_segmenter(toy_folder, tmp_path / "seg", "32x24") == 0
+    meta = json.loads((tmp_path / "seg" / "segmenter.json").read_text())["meta"]
+    assert meta["size"] == "32x24"
+    assert _train_segmenter(toy_folder, tmp_path / "square", "32") == 0
+    assert json.loads((tmp_path / "square" / "segmenter.json").read_text())["meta"]["size"] == "32x32"
+    for bad in ("30", "32x20", "32x24x8", "wide"):
+        with pytest.raises(SystemExit):
+            _train_segmenter(toy_folder, tmp_path / "bad", bad)
+
+
+def test_evaluate_writes_the_c2st_and_fsd_into_the_table_and_json(toy_folder, toy_checkpoint, tmp_path, capsys, one_thread):
+    assert _train_segmenter(toy_folder, tmp_path / "seg", "32") == 0
+    capsys.readouterr()
+    out = tmp_path / "result.json"
+    args = ["evaluate", str(toy_checkpoint), "--dataset", "folder", "--dataroot", str(toy_folder), "--split", "all",
+            "--segmenter", str(tmp_path / "seg"), "--no-fid", "--batch-size", "4", "--c2st-steps", "20", "-o", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "C2ST" in printed and "FSD" in printed
+    result = json.loads(out.read_text())
+    assert result["images"] == 8 and result["c2st_pairs"] == 8
+    # An untrained generator's output is flat grey: told apart from the real pictures.
+    assert result["c2st_accuracy"] > 0.75 and result["c2st_paired_accuracy"] > 0.75
+    assert 0 <= result["c2st_stderr"] < 0.5
+    protocol = result["c2st_protocol"]
+    assert protocol["settings"]["steps"] == 20 and protocol["settings"]["folds"] == 2
+    assert protocol["resolution"] == [32, 32] and protocol["tested"] == 16
+    assert result["fsd"] > 0
+
+    assert main(args + ["--no-c2st", "--no-fsd"]) == 0
+    result = json.loads(out.read_text())
+    assert result["c2st_accuracy"] is None and result["fsd"] is None and result["miou"] is not None
+
+
+def test_evaluate_says_why_it_skips_the_c2st_and_the_fsd(tmp_path, one_thread):
+    from gaugan.eval.evaluate import evaluate
+    from gaugan.eval.segmenter import SegmenterConfig, SmallSegmenter
+    from gaugan.eval.segmenters import load_segmenter
+    from gaugan.eval.two_sample import C2STSettings
+
+    torch.manual_seed(0)
+    model = GauGAN(SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8)), TOY_LABELS)
+    torch.jit.script(SmallSegmenter(SegmenterConfig(num_classes=3, width=8, depth=2)).eval()).save(str(tmp_path / "seg.pt"))
+    scripted, _ = load_segmenter(tmp_path / "seg.pt")  # logits only: no features for the FSD
+    result = evaluate(model, ToyPairs(n=3, size=32), scripted, progress=False, c2st=C2STSettings(steps=5))
+    assert result.c2st_accuracy is None and result.fsd is None and result.miou is not None
+    assert any("C2ST skipped" in n for n in result.notes) and any("FSD skipped" in n for n in result.notes)

@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="1: train on one half of the layouts, test on the other; 2: also the swapped halves")
     c2st.add_argument("--c2st-seed", type=int, default=C2STSettings.seed, help="layout split, classifier init and batches")
     evaluate.add_argument("--no-fsd", action="store_true", help="skip the Frechet segmenter distance")
+    evaluate.add_argument("--diversity-seeds", type=int, default=3,
+                          help="style codes per label map for the seed diversity of encoder models (default 3; 0 skips)")
     evaluate.add_argument("--stats-cache", default=str(Path.home() / ".cache" / "gaugan" / "fid_stats"))
     evaluate.add_argument("--batch-size", type=int, default=8)
     evaluate.add_argument("--seed", type=int, default=0)
@@ -128,7 +130,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if inception is not None:
         stats_path = Path(args.stats_cache) / statistics_cache_key(args.dataset, args.dataroot, args.split, size, len(dataset))
     result = evaluate(model, dataset, segment, inception, args.batch_size, args.seed, stats_path, progress=sys.stderr.isatty(),
-                      c2st=c2st, fsd=not args.no_fsd)
+                      c2st=c2st, fsd=not args.no_fsd, diversity_seeds=args.diversity_seeds)
     result.notes += notes
     if segment is None:
         result.notes.append("mIoU/accuracy and FSD skipped: pass --segmenter (see gaugan train-segmenter)")

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gaugan.data.batching import collate_samples
+from gaugan.eval.diversity import mean_pairwise_distance
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
@@ -45,6 +46,8 @@ class EvaluationResult:
     c2st_pairs: int | None = None
     c2st_protocol: dict | None = None  # settings, classifier resolution, counts, per-fold accuracies
     fsd: float | None = None  # Frechet segmenter distance (lower is better; same segmenter only)
+    seed_diversity: float | None = None  # mean |difference| between seeds' pictures of a layout, 0..255
+    diversity_seeds: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -66,6 +69,9 @@ class EvaluationResult:
             lines.append(self._c2st_line())
         if self.fsd is not None:
             lines.append(f"FSD {self.fsd:.3f} (Frechet segmenter distance, real vs generated; lower is better)")
+        if self.seed_diversity is not None:
+            lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
+                         "of a layout, 0..255)")
         lines.append(f"{self.images} images")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -92,12 +98,15 @@ def evaluate(
     progress: bool = True,
     c2st: C2STSettings | None = None,
     fsd: bool = True,
+    diversity_seeds: int = 0,
 ) -> EvaluationResult:
     """Generate one image per label map (z drawn from ``seed`` for encoder models) and score them.
 
     ``c2st``: run the classifier two-sample test with these settings on the (real, generated) pair
     of every label map (None: skip). ``fsd``: the Frechet segmenter distance, when ``segment`` is
-    gaugan's own segmenter (it has ``features``).
+    gaugan's own segmenter (it has ``features``). ``diversity_seeds`` >= 2: also paint every label
+    map with that many style codes (the scored one and ``diversity_seeds - 1`` more) and report
+    their mean pairwise distance (encoder models only).
     """
     model = model.eval()
     labels = model.labels
@@ -110,16 +119,21 @@ def evaluate(
     fake_small, real_small = [], []
     cached_real = FeatureStatistics.load(real_stats_path) if real_stats_path is not None and real_stats_path.is_file() else None
     generator = torch.Generator().manual_seed(seed)
+    uses_z = getattr(model.generator.config, "use_vae", False)
+    distances = []
     count = 0
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
     for batch in tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr):
         ids = batch["label"]
         semantics = semantic_input(ids, labels, batch.get("instance") if labels.instance else None)
-        if getattr(model.generator.config, "use_vae", False):
+        if uses_z:
             z = torch.randn(ids.size(0), model.generator.config.z_dim, generator=generator)
             fake = model(semantics, z=z)
         else:
             fake = model(semantics)
+        if uses_z and diversity_seeds >= 2:
+            others = [model(semantics, z=torch.randn(z.shape, generator=generator)) for _ in range(diversity_seeds - 1)]
+            distances.append(mean_pairwise_distance(torch.stack([fake, *others])))
         if fake.shape[-2:] != ids.shape[-2:]:
             raise ValueError(f"generated {tuple(fake.shape[-2:])} but labels are {tuple(ids.shape[-2:])}: build the dataset at the model's size")
         count += ids.size(0)
@@ -151,6 +165,10 @@ def evaluate(
                             "segmenter, image size and image count (like FID, it is biased upwards at small counts)")
     elif fsd and segment is not None and features is None:
         result.notes.append("FSD skipped: it needs a gaugan segmenter directory (TorchScript/ONNX segmenters give logits only)")
+    if distances:
+        result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
+    elif diversity_seeds >= 2 and not uses_z:
+        result.notes.append("seed diversity skipped: this model has no style encoder (one picture per layout)")
     if c2st is not None:
         if count >= 4:
             test = classifier_two_sample_test(torch.cat(real_small), torch.cat(fake_small), c2st, progress=progress)

@@ -51,6 +51,8 @@ def package_run(run_dir: Path, output: Path, add_files: Callable[[Path, TrainCon
         add_files(target, config)
         record = {"step": trainer.step, "epoch": trainer.epoch, "config": config.to_dict(), **provenance}
         write_json_atomic(target / "training.json", record)
+        for path in target.rglob("*"):  # atomic writes leave mkstemp's 0600: a package is read by everyone
+            path.chmod(0o755 if path.is_dir() else 0o644)
         if output.exists():
             shutil.rmtree(output)
         target.rename(output)

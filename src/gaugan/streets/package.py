@@ -35,9 +35,9 @@ APP_SETTINGS = {
 }
 # Style presets: CamVid training frames (the encoder has seen these kinds of light), picked by eye.
 STYLE_FRAMES = {
-    "sunny": "train/0016E5_05370.png",
+    "sunny": "train/0016E5_00390.png",
     "overcast": "train/0006R0_f01680.png",
-    "town": "train/0016E5_00390.png",
+    "town": "train/0016E5_05370.png",
     "dusk": "train/0001TP_006690.png",
 }
 EXAMPLE_COUNT = 6  # spread over CamVid val, which training never reads

@@ -26,8 +26,6 @@ TRAIN_COMMANDS = {
     "streets": "gaugan train --config configs/streets-256.yaml",
     "landscapes": "gaugan landscapes make -n 3000 --size 128 -o data/landscapes-128 && gaugan train --config configs/landscapes-128.yaml",
 }
-# The landscape model's path under its historical name (tests and packaging scripts use it).
-DEFAULT_CHECKPOINT = EMBEDDED_MODELS["landscapes"]
 
 
 def is_shipped(name: str) -> bool:

@@ -45,8 +45,9 @@ def _train_segmenter(root, output, size):
 
 def test_train_segmenter_accepts_width_x_height_and_rejects_other_sizes(toy_folder, tmp_path, one_thread):
     assert _train_segmenter(toy_folder, tmp_path / "seg", "32x24") == 0
-    meta = json.loads((tmp_path / "seg" / "segmenter.json").read_text())["meta"]
-    assert meta["size"] == "32x24"
+    config = json.loads((tmp_path / "seg" / "segmenter.json").read_text())
+    assert config["meta"]["size"] == "32x24"
+    assert config["input_size"] == [24, 32]  # (H, W): pictures of other sizes are resized to it
     assert _train_segmenter(toy_folder, tmp_path / "square", "32") == 0
     assert json.loads((tmp_path / "square" / "segmenter.json").read_text())["meta"]["size"] == "32x32"
     for bad in ("30", "32x20", "32x24x8", "wide"):

@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train-segmenter", help="train the small segmenter on a dataset's real images")
     _dataset_args(train, default_split="train")
     train.add_argument("--size", type=_size, default=(64, 64),
-                       help="training size: N (square) or WxH, e.g. 256x192 for a 4:3 model (multiples of 8)")
+                       help="training size: N (square) or WxH, e.g. 128x96 (multiples of 8); pictures of other sizes "
+                            "are resized to it when scored, so one segmenter serves models of any output size")
     train.add_argument("--steps", type=int, default=500)
     train.add_argument("--batch-size", type=int, default=8)
     train.add_argument("--width", type=int, default=32)
@@ -153,7 +154,7 @@ def run_train_segmenter(args: argparse.Namespace) -> int:
         print(f"gaugan train-segmenter: {err}", file=sys.stderr)
         return 2
     model, losses = train_segmenter(dataset, dataset.labels, args.steps, args.batch_size, width=args.width,
-                                    progress=sys.stderr.isatty())
+                                    progress=True, input_size=args.size)
     height, width = args.size
     meta = {"dataset": args.dataset, "split": args.split, "size": f"{width}x{height}", "steps": args.steps,
             "final_loss": losses[-1], "labels": dataset.labels.to_dict()}

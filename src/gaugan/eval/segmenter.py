@@ -7,13 +7,16 @@ encoder-decoder (a U-Net with batch norm) trained on the *real* images of a data
 generated ones, so the gap between the two is what measures the generator.
 
 Input (N, 3, H, W) RGB in [-1, 1], H and W multiples of 2^depth; output (N, C, H, W) logits.
+A segmenter trained at one size (``input_size``) resizes other inputs to it first, so one
+segmenter scores models of different output sizes at the same scale (its logits then come out
+at ``input_size``; callers resize them to their labels).
 `features` gives pooled (N, D) descriptors of the same network for the Frechet segmenter distance.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import List
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -25,6 +28,11 @@ class SegmenterConfig:
     num_classes: int
     width: int = 32
     depth: int = 3
+    input_size: Optional[Tuple[int, int]] = None  # (H, W) it was trained at; None: any size as is
+
+    def __post_init__(self) -> None:
+        if self.input_size is not None:
+            self.input_size = (int(self.input_size[0]), int(self.input_size[1]))  # JSON gives a list
 
     def to_dict(self) -> dict:
         return {"type": "small_segmenter", **asdict(self)}
@@ -45,6 +53,8 @@ class SmallSegmenter(nn.Module):
         super().__init__()
         self.config = config
         self.factor = 2**config.depth
+        # Two ints, not an optional tuple, so that TorchScript infers them; 0 = take any size.
+        self.input_height, self.input_width = config.input_size if config.input_size is not None else (0, 0)
         widths = [config.width * 2**i for i in range(config.depth + 1)]
         self.stem = _double_conv(3, widths[0])
         self.down = nn.ModuleList(_double_conv(widths[i], widths[i + 1]) for i in range(config.depth))
@@ -53,6 +63,10 @@ class SmallSegmenter(nn.Module):
 
     def _encode(self, images: torch.Tensor) -> List[torch.Tensor]:
         """Encoder feature maps: stem (N, width, H, W), then each level down to (N, width * 2^depth, H / 2^depth, W / 2^depth)."""
+        if self.input_height > 0 and (images.shape[-2] != self.input_height or images.shape[-1] != self.input_width):
+            # Antialiased, like the dataset's own downsampling of the frames it was trained on.
+            images = F.interpolate(images, size=(self.input_height, self.input_width), mode="bilinear",
+                                   align_corners=False, antialias=True)
         h, w = images.shape[-2], images.shape[-1]
         if h % self.factor != 0 or w % self.factor != 0:
             raise ValueError(f"segmenter input {h}x{w} must be a multiple of {self.factor}")
@@ -62,6 +76,7 @@ class SmallSegmenter(nn.Module):
         return skips
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, 3, H, W) -> (N, C, H, W) logits, or (N, C, *input_size) when ``input_size`` is set."""
         skips = self._encode(images)
         x = skips.pop()
         for block in self.up:

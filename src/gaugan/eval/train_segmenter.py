@@ -25,10 +25,15 @@ def train_segmenter(
     depth: int = 3,
     seed: int = 0,
     progress: bool = True,
+    input_size: tuple[int, int] | None = None,
 ) -> tuple[SmallSegmenter, list[float]]:
-    """Returns the trained segmenter (eval mode) and its loss per step."""
+    """Returns the trained segmenter (eval mode) and its loss per step.
+
+    ``input_size`` (H, W): the size of ``dataset``'s images, recorded so that the segmenter
+    resizes pictures of other sizes to it when it scores them.
+    """
     torch.manual_seed(seed)
-    model = SmallSegmenter(SegmenterConfig(labels.num_classes, width, depth))
+    model = SmallSegmenter(SegmenterConfig(labels.num_classes, width, depth, input_size))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
     ignore = labels.dontcare_id if labels.dontcare else -100

@@ -8,6 +8,10 @@ Id convention inside gaugan (after a dataset has read its files):
     num_classes          "don't care" (unlabeled), only when ``dontcare`` is True
 The one-hot semantic input a generator sees therefore has
 ``num_classes + dontcare + instance`` channels (see `LabelSet.semantic_channels`).
+
+Datasets store ids differently on disk (ADE20K: 0 = unlabeled, 1..150 = classes; COCO-Stuff:
+255 = unlabeled). A `LabelEncoding` says how, and travels in the label set (``encoding``), so
+that a checkpoint reads its training data's own label files as the training loader did.
 """
 
 from __future__ import annotations
@@ -15,7 +19,88 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 Color = tuple[int, int, int]
+# How a one-channel label image stores ids: as the training data stores them, or gaugan's own ids.
+LABEL_ENCODINGS = ("dataset", "model")
+
+
+class LabelValueError(ValueError):
+    """Stored label values that a `LabelEncoding` does not map to a class (the message names them)."""
+
+
+@dataclass(frozen=True)
+class LabelEncoding:
+    """How one-channel label files store class ids: value ``first_value + k`` is class k, each of
+    ``dontcare_values`` means "don't care"; every other value is an error.
+
+    COCO-Stuff 0 / (255,); ADE20K and CMP Facades 1 / (0,); CamVid 0 / (11,); Cityscapes 0 / ().
+    """
+
+    first_value: int = 0
+    dontcare_values: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_value", int(self.first_value))
+        object.__setattr__(self, "dontcare_values", tuple(int(v) for v in self.dontcare_values))
+
+    @classmethod
+    def model_ids(cls, labels: "LabelSet") -> "LabelEncoding":
+        """The identity: files that store gaugan's own ids (don't care = num_classes)."""
+        return cls(0, (labels.num_classes,) if labels.dontcare else ())
+
+    def is_model_ids(self, labels: "LabelSet") -> bool:
+        return self == LabelEncoding.model_ids(labels)
+
+    def valid_values(self, labels: "LabelSet") -> str:
+        text = f"{self.first_value}..{self.first_value + labels.num_classes - 1}"
+        if self.dontcare_values:
+            text += f", or {'/'.join(str(v) for v in self.dontcare_values)} for don't care"
+        return text
+
+    def decode(self, stored: np.ndarray, labels: "LabelSet", source: object = "label map") -> np.ndarray:
+        """(H, W) stored values -> (H, W) int64 model ids; `LabelValueError` names every unknown value."""
+        if self.dontcare_values and not labels.dontcare:
+            raise ValueError(f"don't-care values {self.dontcare_values} need a label set with a don't-care id")
+        stored = np.asarray(stored).astype(np.int64, copy=False)
+        ids = stored - self.first_value
+        valid = (ids >= 0) & (ids < labels.num_classes)
+        for value in self.dontcare_values:
+            is_dontcare = stored == value
+            ids[is_dontcare] = labels.num_classes
+            valid |= is_dontcare
+        if not valid.all():
+            values, counts = np.unique(stored[~valid], return_counts=True)
+            shown = ", ".join(f"{int(v)} ({int(c)} px)" for v, c in zip(values[:8], counts[:8]))
+            more = f" and {len(values) - 8} more values" if len(values) > 8 else ""
+            raise LabelValueError(f"{source}: label values not in {labels.dataset or 'the label set'} "
+                                  f"(valid: {self.valid_values(labels)}): {shown}{more}")
+        return ids
+
+    def encode(self, ids: np.ndarray, labels: "LabelSet") -> np.ndarray:
+        """(H, W) model ids -> (H, W) int64 stored values (don't care -> the first don't-care value)."""
+        ids = np.asarray(ids).astype(np.int64, copy=False)
+        if ids.size and (ids.min() < 0 or ids.max() >= labels.num_classes + int(labels.dontcare)):
+            raise ValueError(f"model ids must be 0..{labels.num_classes + int(labels.dontcare) - 1}, "
+                             f"got {int(ids.min())}..{int(ids.max())}")
+        stored = ids + self.first_value
+        dontcare = ids == labels.num_classes if labels.dontcare else None
+        if dontcare is not None and dontcare.any():
+            if not self.dontcare_values:
+                raise ValueError(f"the {labels.dataset or 'dataset'} encoding has no value for don't care")
+            stored[dontcare] = self.dontcare_values[0]
+        return stored
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first_value": self.first_value, "dontcare_values": list(self.dontcare_values)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LabelEncoding":
+        unknown = set(data) - {"first_value", "dontcare_values"}
+        if unknown:
+            raise ValueError(f"unknown label encoding fields: {sorted(unknown)}")
+        return cls(int(data.get("first_value", 0)), tuple(data.get("dontcare_values", ())))
 
 
 @dataclass(frozen=True)
@@ -30,6 +115,9 @@ class LabelSet:
         instance: an instance-boundary channel is appended to the one-hot map.
         dataset: free-form name of where the labels come from ("coco-stuff", ...).
         dontcare_color: colour drawn for the don't-care id.
+        encoding: how the training data's one-channel label files store these ids (written by
+            every dataset; None in label sets older than it: files are then read as model ids).
+            Not part of equality: the same classes stored two ways are the same label space.
     """
 
     names: tuple[str, ...]
@@ -39,6 +127,7 @@ class LabelSet:
     dataset: str = ""
     dontcare_color: Color = (0, 0, 0)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    encoding: LabelEncoding | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         names = tuple(str(n) for n in self.names)
@@ -89,11 +178,13 @@ class LabelSet:
         }
         if self.extra:
             out["extra"] = dict(self.extra)
+        if self.encoding is not None:
+            out["encoding"] = self.encoding.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LabelSet":
-        known = {"dataset", "names", "colors", "dontcare", "dontcare_color", "instance", "extra"}
+        known = {"dataset", "names", "colors", "dontcare", "dontcare_color", "instance", "extra", "encoding"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown label metadata fields: {sorted(unknown)}")
@@ -108,6 +199,7 @@ class LabelSet:
             dataset=str(data.get("dataset", "")),
             dontcare_color=tuple(data.get("dontcare_color", (0, 0, 0))),
             extra=dict(data.get("extra", {})),
+            encoding=LabelEncoding.from_dict(data["encoding"]) if data.get("encoding") is not None else None,
         )
 
     @classmethod

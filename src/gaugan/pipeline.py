@@ -7,7 +7,14 @@
 
 Label maps may be PIL images (one-channel class ids, or RGB colour-coded in the checkpoint's
 palette), numpy arrays / tensors of class ids (H, W). Maps of another size than the model's are
-resized with nearest neighbour.
+resized with the training loader's nearest rule (`gaugan.data.transforms.resize_ids`).
+
+One-channel images are read in the encoding of the checkpoint's training data by default
+(``label_encoding="dataset"``: an ADE20K file's 0 = unlabeled and 1..150 = classes, COCO-Stuff's
+255 = unlabeled), exactly as the training loader read them; ``label_encoding="model"`` reads
+gaugan's own ids (0..num_classes-1, num_classes = don't care). Checkpoints older than the record
+of an encoding read model ids either way. Arrays and tensors are always model ids (what datasets
+and the painter hand over).
 
 Backends compute the same function (max |difference| < 1e-4 in fp32, tested):
     "torch"  the reference modules;
@@ -27,13 +34,13 @@ from typing import Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from gaugan.backends import BACKENDS
 from gaugan.data.errors import DatasetError
 from gaugan.data.labelsets import ids_from_colors
-from gaugan.labels import LabelSet
+from gaugan.data.transforms import resize_ids
+from gaugan.labels import LABEL_ENCODINGS, LabelSet, LabelValueError
 from gaugan.models import CLADEGenerator, GauGAN, SPADEGenerator
 from gaugan.semantics import instance_edges, semantic_input
 
@@ -44,8 +51,16 @@ class LabelMapError(ValueError):
     """A label map that does not fit the checkpoint's label space (names the value or colour)."""
 
 
-def label_ids_from_image(image: Image.Image, labels: LabelSet, source: str = "label map") -> np.ndarray:
-    """(H, W) int64 ids from a class-id image (L, P, I) or a colour-coded RGB(A) image."""
+def label_ids_from_image(image: Image.Image, labels: LabelSet, source: str = "label map",
+                         label_encoding: str = "dataset") -> np.ndarray:
+    """(H, W) int64 model ids from a class-id image (L, P, I) or a colour-coded RGB(A) image.
+
+    Class-id images are decoded through ``labels.encoding`` (checked: unknown values raise
+    `LabelMapError` naming them) when ``label_encoding`` is "dataset" and the label set records
+    one; otherwise their values are returned as they are (callers check the range).
+    """
+    if label_encoding not in LABEL_ENCODINGS:
+        raise ValueError(f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got {label_encoding!r}")
     if image.mode in ("RGB", "RGBA"):
         try:
             return ids_from_colors(np.asarray(image.convert("RGB"), dtype=np.uint8), labels, source)
@@ -53,7 +68,14 @@ def label_ids_from_image(image: Image.Image, labels: LabelSet, source: str = "la
             raise LabelMapError(str(err)) from None
     if image.mode not in ("L", "P", "I", "I;16"):
         raise LabelMapError(f"{source}: unsupported image mode {image.mode!r} for a label map")
-    return np.asarray(image, dtype=np.int64)
+    stored = np.asarray(image, dtype=np.int64)
+    if label_encoding == "dataset" and labels.encoding is not None:
+        try:
+            return labels.encoding.decode(stored, labels, source)
+        except LabelValueError as err:
+            raise LabelMapError(f"{err} (as {labels.dataset or 'its training data'} stores them; "
+                                "model ids need label_encoding='model')") from None
+    return stored
 
 
 class Synthesizer:
@@ -67,6 +89,8 @@ class Synthesizer:
             the one chosen.
         checkpoint: the directory ``model`` was loaded from; lets the onnx backend reuse a
             current export in ``checkpoint/onnx``.
+        label_encoding: "dataset" (default) or "model": how one-channel label images store ids
+            (see the module docstring).
     """
 
     def __init__(
@@ -77,9 +101,13 @@ class Synthesizer:
         backend: str = "auto",
         *,
         checkpoint: str | Path | None = None,
+        label_encoding: str = "dataset",
     ) -> None:
         if precision not in ("fp32", "bf16"):
             raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+        if label_encoding not in LABEL_ENCODINGS:
+            raise ValueError(f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got {label_encoding!r}")
+        self.label_encoding = label_encoding
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.precision = precision
@@ -98,9 +126,11 @@ class Synthesizer:
 
     @classmethod
     def from_pretrained(
-        cls, directory: str | Path, device: str | torch.device = "cpu", precision: str = "fp32", backend: str = "auto"
+        cls, directory: str | Path, device: str | torch.device = "cpu", precision: str = "fp32", backend: str = "auto",
+        label_encoding: str = "dataset",
     ) -> "Synthesizer":
-        return cls(GauGAN.from_pretrained(directory, device="cpu"), device, precision, backend, checkpoint=directory)
+        return cls(GauGAN.from_pretrained(directory, device="cpu"), device, precision, backend, checkpoint=directory,
+                   label_encoding=label_encoding)
 
     @property
     def labels(self) -> LabelSet:
@@ -110,10 +140,15 @@ class Synthesizer:
     def has_encoder(self) -> bool:
         return self.model.encoder is not None
 
-    def label_ids(self, label_map: LabelMapInput, source: str = "label map") -> torch.Tensor:
-        """(H, W) int64 ids, checked against the label space."""
+    def label_ids(self, label_map: LabelMapInput, source: str = "label map", label_encoding: str | None = None) -> torch.Tensor:
+        """(H, W) int64 model ids, checked against the label space.
+
+        ``label_encoding`` overrides the synthesizer's for one-channel images (arrays and tensors
+        are model ids in any case).
+        """
         if isinstance(label_map, Image.Image):
-            ids = torch.from_numpy(label_ids_from_image(label_map, self.labels, source))
+            encoding = label_encoding or self.label_encoding
+            ids = torch.from_numpy(label_ids_from_image(label_map, self.labels, source, encoding))
         else:
             ids = torch.as_tensor(np.asarray(label_map) if not torch.is_tensor(label_map) else label_map)
             if ids.dtype.is_floating_point or ids.dim() != 2:
@@ -127,7 +162,7 @@ class Synthesizer:
 
     def _prepare(self, ids: torch.Tensor) -> torch.Tensor:
         if self.output_size is not None and tuple(ids.shape) != tuple(self.output_size):
-            ids = F.interpolate(ids[None, None].float(), size=self.output_size, mode="nearest")[0, 0].long()
+            ids = torch.from_numpy(resize_ids(ids.cpu().numpy(), tuple(self.output_size)))
         return ids
 
     def style_code(self, style_image: Image.Image | torch.Tensor) -> torch.Tensor:

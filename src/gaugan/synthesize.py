@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from gaugan.backends import BACKEND_HELP, BACKENDS
 from gaugan.data.image_io import IMAGE_SUFFIXES
 from gaugan.data.labelsets import colorize
+from gaugan.labels import LABEL_ENCODINGS
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -78,6 +79,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seeds", type=parse_seeds, default=[0], help="e.g. 0-7 for eight variations (encoder models)")
     parser.add_argument("--style", help="reference image whose style to copy (models with an encoder)")
     parser.add_argument("--keep-going", action="store_true", help="skip bad inputs instead of stopping")
+    parser.add_argument(
+        "--label-encoding", choices=LABEL_ENCODINGS, default="dataset",
+        help="how one-channel label maps store class ids: \"dataset\" (default) as the model's training data stores "
+             "them (ADE20K 0 = unlabeled, COCO-Stuff 255 = unlabeled...), \"model\" gaugan's ids (0..N-1, N = don't care)",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument(
@@ -94,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         directory = resolve_checkpoint(args.checkpoint)
-        synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend)
+        synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend,
+                                            label_encoding=args.label_encoding)
     except (CheckpointError, ExportError, ValueError, FileNotFoundError) as err:
         print(f"gaugan synthesize: {err}", file=sys.stderr)
         return 2
@@ -109,12 +116,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"gaugan synthesize: cannot read style image {args.style}: {err}", file=sys.stderr)
             return 2
     inputs = collect_inputs(args.inputs)
+    shipped: set[Path] = set()  # a model's examples/ hold model ids, whatever --label-encoding says
     if args.examples:
         examples = directory / "examples"
         if not examples.is_dir():
             print(f"gaugan synthesize: --examples: this model has no example layouts ({examples})", file=sys.stderr)
             return 2
-        inputs += collect_inputs([str(examples)])
+        shipped = set(collect_inputs([str(examples)]))
+        inputs += sorted(shipped)
     if not inputs:
         print("gaugan synthesize: no label maps found in the inputs (give files, folders or --examples)", file=sys.stderr)
         return 2
@@ -126,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             label_image = Image.open(path)
             label_image.load()
-            ids = synth.label_ids(label_image, str(path))
+            ids = synth.label_ids(label_image, str(path), "model" if path in shipped else None)
         except (OSError, UnidentifiedImageError, LabelMapError) as err:
             message = err if isinstance(err, LabelMapError) else f"{path}: not a readable image ({err})"
             print(f"gaugan synthesize: {message}", file=sys.stderr)

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gaugan.labels import LabelSet
+from gaugan.labels import LabelEncoding, LabelSet
 from gaugan.models import ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
 
 SIZE = 64
@@ -57,13 +57,15 @@ def layout() -> np.ndarray:
     return ids
 
 
-# The second model: another label set (one name, "sky", shared with the first) and another size.
+# The second model: another label set (one name, "sky", shared with the first) and another size,
+# whose training data stored ids as ADE20K does (0 = unlabeled, class k = k + 1).
 CITY_SIZE = (32, 64)  # (H, W)
 CITY_LABELS = LabelSet(
     names=("road", "sky", "car"),
     colors=((128, 64, 128), (70, 130, 180), (0, 0, 142)),
     dontcare=True,
     dataset="toy-city",
+    encoding=LabelEncoding(first_value=1, dontcare_values=(0,)),
 )
 ROAD, CITY_SKY, CAR = range(3)
 CITY_DONTCARE = 3  # = num_classes: the don't-care id is a valid example value

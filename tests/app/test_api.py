@@ -244,20 +244,54 @@ def test_each_model_paints_at_its_own_size_with_its_own_labels(pair):
     h, w = CITY_SIZE
     street = np.full((h, w), CITY_SKY, np.uint8)
     street[h // 2:] = ROAD
-    city = synth(pair, png_bytes(street), size=CITY_SIZE, model="city")
+    city = synth(pair, png_bytes(street), size=CITY_SIZE, model="city", label_encoding="model")
     assert city.std() > 5
-    assert np.array_equal(city, synth(pair, png_bytes(street), size=CITY_SIZE, model="city", seed=7))  # no encoder
+    assert np.array_equal(city, synth(pair, png_bytes(street), size=CITY_SIZE, model="city", seed=7, label_encoding="model"))
     vae = synth(pair, png_bytes(layout()), model="vae")
     assert np.array_equal(vae, synth(pair, png_bytes(layout())))  # the default model
     assert np.array_equal(vae, synth(pair, png_bytes(layout()), model=""))  # an empty field too
     # The label map is checked against the chosen model's label set and size.
     assert "class id 5 is outside 0..3 (4 classes)" in synth(pair, png_bytes(np.full((SIZE, SIZE), 5, np.uint8)), expect=422)
-    assert "class id 5 is outside 0..3 (3 classes)" in synth(pair, png_bytes(np.full((h, w), 5, np.uint8)), expect=422, model="city")
+    assert "class id 5 is outside 0..3 (3 classes)" in synth(pair, png_bytes(np.full((h, w), 5, np.uint8)), expect=422, model="city",
+                                                             label_encoding="model")
     assert "this model paints 64x32" in synth(pair, png_bytes(np.zeros((4, 1000), np.uint8)), expect=422, model="city")
-    response = pair.post("/api/labelmap", files={"label_map": ("m.png", png_bytes(street[::2, ::2]), "image/png")}, data={"model": "city"})
+    response = pair.post("/api/labelmap", files={"label_map": ("m.png", png_bytes(street[::2, ::2]), "image/png")},
+                         data={"model": "city", "label_encoding": "model"})
     assert response.status_code == 200 and np.array_equal(decode_ids(response.json()), street)
     # A style is the vae model's business; the city model has no encoder.
     assert "no style encoder" in synth(pair, png_bytes(street), expect=422, model="city", style_preset="sunset")
+
+
+def test_uploads_are_read_as_the_training_data_stored_ids_unless_told_model(pair):
+    h, w = CITY_SIZE
+    model_ids = city_examples()[1]  # sky, road and don't care
+    stored = CITY_LABELS.encoding.encode(model_ids, CITY_LABELS).astype(np.uint8)  # road 1, sky 2, don't care 0
+    assert stored.min() == 0 and stored.max() == 2 and not np.array_equal(stored, model_ids)
+    info = pair.get("/api/model", params={"model": "city"}).json()
+    assert info["label_encoding"] == {"first_value": 1, "dontcare_values": [0]}
+    assert pair.get("/api/model").json()["label_encoding"] is None  # the toy model records none: ids as they are
+
+    def labelmap(png, **fields):
+        return pair.post("/api/labelmap", files={"label_map": ("m.png", png, "image/png")}, data={"model": "city", **fields})
+
+    for fields in ({}, {"label_encoding": "dataset"}):  # the default is the dataset's encoding
+        response = labelmap(png_bytes(stored), **fields)
+        assert response.status_code == 200 and np.array_equal(decode_ids(response.json()), model_ids)
+    response = labelmap(png_bytes(model_ids), label_encoding="model")
+    assert response.status_code == 200 and np.array_equal(decode_ids(response.json()), model_ids)
+    # Both readings paint the same picture.
+    assert np.array_equal(synth(pair, png_bytes(stored), size=CITY_SIZE, model="city"),
+                          synth(pair, png_bytes(model_ids), size=CITY_SIZE, model="city", label_encoding="model"))
+    # A stored value outside the encoding is refused, naming it and the valid values.
+    bad = stored.copy()
+    bad[0, :5] = 9
+    response = labelmap(png_bytes(bad))
+    assert response.status_code == 422
+    assert "label values not in toy-city (valid: 1..3, or 0 for don't care): 9 (5 px)" in response.json()["detail"]
+    assert "label_encoding='model'" in response.json()["detail"]
+    assert "label values not in toy-city" in synth(pair, png_bytes(bad), expect=422, model="city")
+    response = labelmap(png_bytes(stored), label_encoding="utf-8")
+    assert response.status_code == 422 and "label_encoding" in response.text
 
 
 def test_an_unknown_model_is_refused_with_the_known_names(pair):

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gaugan.app.uploads import resize_nearest
+from gaugan.data.transforms import resize_ids
 from gaugan.labels import LabelSet
 
 APP_FILE = "app.json"
@@ -145,7 +145,7 @@ def load_examples(directory: str | Path | None, labels: LabelSet, size_hw: tuple
         if ids.min() < 0 or ids.max() >= limit:
             bad = int(ids.max()) if ids.max() >= limit else int(ids.min())
             raise AppConfigError(f"{path}: class id {bad} is outside 0..{limit - 1} ({labels.num_classes} classes)")
-        examples.append(Example(path.stem, resize_nearest(ids, size_hw).astype(np.uint8)))
+        examples.append(Example(path.stem, resize_ids(ids, size_hw).astype(np.uint8)))
     return examples
 
 

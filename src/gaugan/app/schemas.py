@@ -27,6 +27,13 @@ class ExampleInfo(BaseModel):
     url: str = Field(description="URL of its class ids (`GET /api/examples/{index}`)")
 
 
+class LabelEncodingInfo(BaseModel):
+    """How the model's training data stores class ids in one-channel files (`gaugan.labels.LabelEncoding`)."""
+
+    first_value: int = Field(description="stored value of class id 0; class k is stored as first_value + k")
+    dontcare_values: list[int] = Field(description="stored values that mean don't care (unlabeled)")
+
+
 class ModelSummary(BaseModel):
     name: str = Field(description="value for the `model` query parameter or form field")
     description: str
@@ -51,6 +58,9 @@ class ModelInfo(BaseModel):
     examples: list[ExampleInfo] = Field(description="layouts to start from; the page opens on the first")
     seed_max: int
     limits: LimitsInfo
+    label_encoding: LabelEncodingInfo | None = Field(
+        None, description="how the training data stores ids, which one-channel uploads are read in by default "
+                          "(label_encoding=dataset); null: stored ids are model ids")
 
 
 class LabelMapIds(BaseModel):

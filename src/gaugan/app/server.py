@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Literal, Mapping, Optional
 from urllib.parse import quote
 
 import numpy as np
@@ -36,7 +36,8 @@ from gaugan.app.catalog import PainterModel, encoder_input_size, model_size
 from gaugan.app.extras import Example, PainterSettings, StylePreset
 from gaugan.app.limits import BodySizeLimit, Limits
 from gaugan.app.schemas import (
-    ClassInfo, ErrorDetail, ExampleIds, ExampleInfo, Health, LabelMapIds, LimitsInfo, ModelInfo, ModelSummary, StylePresetInfo,
+    ClassInfo, ErrorDetail, ExampleIds, ExampleInfo, Health, LabelEncodingInfo, LabelMapIds, LimitsInfo, ModelInfo, ModelSummary,
+    StylePresetInfo,
 )
 from gaugan.app.uploads import UploadError, check_size, decode_label_map, decode_style_image
 from gaugan.app.worker import InferenceWorker, QueueFull
@@ -53,6 +54,9 @@ MEDIA_TYPES = {
 }
 SEED_MAX = 2**31 - 1
 LABEL_MAP_DOC = "PNG: one-channel class ids, or RGB(A) in the model's palette; 1/8 to 8 times the model's size"
+LABEL_ENCODING_DOC = ("how a one-channel label map stores ids: 'dataset' as the model's training data stores them "
+                      "(its `label_encoding`, e.g. ADE20K 0 = unlabeled), 'model' the ids of `classes`")
+LabelEncodingName = Literal["dataset", "model"]  # gaugan.labels.LABEL_ENCODINGS, spelled out for the schema
 MODEL_DOC = "name of the model (see GET /api/models); default: the first one"
 # The page needs nothing from elsewhere; blob: for the result images the script builds.
 PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -156,6 +160,7 @@ def serve_model(name: str, model: PainterModel, limits: Limits) -> ServedModel:
         examples=[ExampleInfo(name=e.name, url=f"/api/examples/{i}{query}") for i, e in enumerate(examples)],
         seed_max=SEED_MAX,
         limits=LimitsInfo(max_upload_bytes=limits.max_upload_bytes, queue_size=limits.queue_size),
+        label_encoding=LabelEncodingInfo(**labels.encoding.to_dict()) if labels.encoding is not None else None,
     )
     summary = ModelSummary(name=name, description=description, width=width, height=height, has_encoder=synth.has_encoder,
                            num_classes=labels.num_classes, examples=len(examples))
@@ -255,10 +260,10 @@ def create_app(
             raise HTTPException(404, f"model {chosen.name!r} has no style preset named {preset!r}")
         return Response(chosen.presets[preset].thumbnail_jpeg, media_type="image/jpeg")
 
-    async def read_label_map(chosen: ServedModel, upload: UploadFile) -> np.ndarray:
+    async def read_label_map(chosen: ServedModel, upload: UploadFile, label_encoding: str) -> np.ndarray:
         data = check_size(await upload.read(limits.max_upload_bytes + 1), limits.max_upload_bytes, "label map")
         def to_ids(image: Image.Image) -> np.ndarray:
-            return chosen.synth.label_ids(image, "label map").numpy()
+            return chosen.synth.label_ids(image, "label map", label_encoding).numpy()
 
         try:
             return await run_in_threadpool(decode_label_map, data, chosen.labels, (chosen.height, chosen.width), to_ids)
@@ -268,9 +273,10 @@ def create_app(
     @app.post("/api/labelmap", response_model=LabelMapIds, responses=errors(400, 404, 413, 422),
               summary="Check a label map and return its class ids at the model's size")
     async def labelmap(label_map: UploadFile = File(description=LABEL_MAP_DOC),
-                       model: Optional[str] = Form(None, description=MODEL_DOC)) -> LabelMapIds:
+                       model: Optional[str] = Form(None, description=MODEL_DOC),
+                       label_encoding: LabelEncodingName = Form("dataset", description=LABEL_ENCODING_DOC)) -> LabelMapIds:
         chosen = pick(model)
-        ids = await read_label_map(chosen, label_map)
+        ids = await read_label_map(chosen, label_map, label_encoding)
         return LabelMapIds(width=chosen.width, height=chosen.height, ids=base64.b64encode(ids.astype(np.uint8).tobytes()).decode())
 
     @app.post(
@@ -286,12 +292,13 @@ def create_app(
         style_image: Optional[UploadFile] = File(None, description="PNG/JPEG reference whose style to copy (encoder models)"),
         style_preset: Optional[str] = Form(None, description="name of a style preset shipped with the model"),
         model: Optional[str] = Form(None, description=MODEL_DOC),
+        label_encoding: LabelEncodingName = Form("dataset", description=LABEL_ENCODING_DOC),
     ) -> Response:
         chosen = pick(model)  # first: a request that can never succeed should not be told to retry
         if worker.pending >= limits.queue_size:  # refuse before decoding anything
             return queue_full(QueueFull(worker.retry_after()))
         style = await resolve_style(chosen, style_image, style_preset or None)
-        ids = await read_label_map(chosen, label_map)
+        ids = await read_label_map(chosen, label_map, label_encoding)
         try:
             future = worker.submit(render_png, chosen.synth, ids, seed, style)
         except QueueFull as full:

@@ -11,10 +11,9 @@ import io
 from typing import Callable
 
 import numpy as np
-import torch
 from PIL import Image, UnidentifiedImageError
 
-from gaugan.fast import nearest as fast_nearest
+from gaugan.data.transforms import resize_ids
 from gaugan.labels import LabelSet
 
 STYLE_FORMATS = ("PNG", "JPEG")
@@ -70,7 +69,8 @@ def decode_label_map(
     to_ids: Callable[[Image.Image], np.ndarray],
     what: str = "label map",
 ) -> np.ndarray:
-    """PNG bytes (class ids, or colours of the label set's palette) -> (H, W) uint8/int64 ids at the model's size.
+    """PNG bytes (class ids, or colours of the label set's palette) -> (H, W) int64 ids at the model's size
+    (resized as `gaugan synthesize` and the training loader do).
 
     ``to_ids`` turns the decoded image into checked ids (the Synthesizer's ``label_ids``, which raises
     `LabelMapError` naming the unknown colour or id; the caller maps that to 422).
@@ -90,7 +90,7 @@ def decode_label_map(
 
     image = open_image(data, ("PNG", "JPEG"), what, header_check)
     ids = np.asarray(to_ids(image))
-    return resize_nearest(ids, model_hw)
+    return resize_ids(ids, model_hw)
 
 
 def decode_style_image(data: bytes, encoder_size: int, what: str = "style image") -> Image.Image:
@@ -103,18 +103,6 @@ def decode_style_image(data: bytes, encoder_size: int, what: str = "style image"
 
     image = open_image(data, STYLE_FORMATS, what, header_check)
     return image.convert("RGB").resize((encoder_size, encoder_size), Image.Resampling.BICUBIC)
-
-
-def resize_nearest(ids: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
-    """Nearest-neighbour resize of an (H, W) id map, the same pixel choice as torch's ``mode="nearest"``.
-
-    `gaugan.fast.nearest` holds ATen's float32 index rule; a float64 product picks another source
-    pixel for a few ratios (26 -> 22, 112 -> 192), and the painter would then paint an off-size map
-    differently from `gaugan synthesize`, which resizes with torch.
-    """
-    if ids.shape == tuple(size_hw):
-        return ids
-    return fast_nearest.resize_nearest(torch.from_numpy(np.ascontiguousarray(ids)), tuple(size_hw)).numpy()
 
 
 def format_bytes(n: int) -> str:

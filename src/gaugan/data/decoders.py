@@ -16,22 +16,13 @@ from PIL import Image
 from gaugan.data.errors import DatasetError
 from gaugan.data.image_io import id_array, open_image
 from gaugan.data.labelsets import ids_from_colors, ids_from_nearest_colors
-from gaugan.labels import LabelSet
-
-
-def _value_list(values: np.ndarray, counts: np.ndarray, limit: int = 8) -> str:
-    shown = ", ".join(f"{int(v)} ({int(c)} px)" for v, c in zip(values[:limit], counts[:limit]))
-    return shown + (f" and {len(values) - limit} more values" if len(values) > limit else "")
+from gaugan.labels import LabelEncoding, LabelSet, LabelValueError
 
 
 @dataclass(frozen=True)
 class IdDecoder:
-    """Class-id maps: a stored value ``first_value + k`` is class k; ``dontcare_values`` mean "don't care".
-
-    COCO-Stuff: first_value 0, dontcare_values (255,). ADE20K and CMP Facades: first_value 1,
-    dontcare_values (0,) (the paper's code shifts by -1 and sends 0 to the don't-care id).
-    Cityscapes: first_value 0, no don't-care.
-    """
+    """Class-id maps: a stored value ``first_value + k`` is class k; ``dontcare_values`` mean "don't care"
+    (the `LabelEncoding` that does the work lists each dataset's values)."""
 
     labels: LabelSet
     first_value: int = 0
@@ -41,27 +32,19 @@ class IdDecoder:
         if self.dontcare_values and not self.labels.dontcare:
             raise ValueError("dontcare_values need a label set with a don't-care id")
 
+    @property
+    def encoding(self) -> LabelEncoding:
+        """What this decoder reads, as the label set records it for checkpoints."""
+        return LabelEncoding(self.first_value, self.dontcare_values)
+
     def valid_values(self) -> str:
-        last = self.first_value + self.labels.num_classes - 1
-        text = f"{self.first_value}..{last}"
-        if self.dontcare_values:
-            text += f", or {'/'.join(str(v) for v in self.dontcare_values)} for don't care"
-        return text
+        return self.encoding.valid_values(self.labels)
 
     def from_array(self, raw: np.ndarray, source: object) -> np.ndarray:
-        ids = raw - self.first_value
-        valid = (ids >= 0) & (ids < self.labels.num_classes)
-        for value in self.dontcare_values:
-            is_dontcare = raw == value
-            ids[is_dontcare] = self.labels.num_classes
-            valid |= is_dontcare
-        if not valid.all():
-            values, counts = np.unique(raw[~valid], return_counts=True)
-            raise DatasetError(
-                f"{source}: label values not in {self.labels.dataset or 'the label set'} "
-                f"(valid: {self.valid_values()}): {_value_list(values, counts)}"
-            )
-        return ids
+        try:
+            return self.encoding.decode(raw, self.labels, source)
+        except LabelValueError as err:
+            raise DatasetError(str(err)) from None
 
     def decode_image(self, image: Image.Image, source: object) -> np.ndarray:
         return self.from_array(id_array(image, source), source)
@@ -75,6 +58,11 @@ class ColorDecoder:
     """Colour-coded maps (lossless PNG) mapped exactly through the label set's palette."""
 
     labels: LabelSet
+
+    @property
+    def encoding(self) -> LabelEncoding:
+        # Colour-coded data has no stored ids: one-channel files for its models hold gaugan's ids.
+        return LabelEncoding.model_ids(self.labels)
 
     def decode_image(self, image: Image.Image, source: object) -> np.ndarray:
         return ids_from_colors(np.asarray(image.convert("RGB")), self.labels, str(source))
@@ -90,6 +78,10 @@ class NearestColorDecoder:
     labels: LabelSet
     tolerance: float = 80.0
 
+    @property
+    def encoding(self) -> LabelEncoding:
+        return LabelEncoding.model_ids(self.labels)
+
     def decode_image(self, image: Image.Image, source: object) -> np.ndarray:
         return ids_from_nearest_colors(np.asarray(image.convert("RGB")), self.labels, str(source), tolerance=self.tolerance)
 
@@ -103,6 +95,10 @@ class AutoDecoder:
 
     ids: IdDecoder
     colors: ColorDecoder
+
+    @property
+    def encoding(self) -> LabelEncoding:
+        return self.ids.encoding
 
     def decode_image(self, image: Image.Image, source: object) -> np.ndarray:
         if image.mode in ("RGB", "RGBA"):

@@ -10,7 +10,7 @@ the complete pairs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,8 @@ class PairedDataset(Dataset):
 
     Args:
         samples: the files, one `Sample` per pair.
-        labels: the label space (``.labels``).
+        labels: the label space (``.labels``, which also records ``decode_label.encoding`` when the
+            decoder has one: how the files store ids, for the checkpoints trained on them).
         decode_label: ``path -> (H, W) int64`` internal ids; checks every value.
         preprocess: resize / crop / flip options.
         problems: pairing problems found by the layout.
@@ -137,7 +138,8 @@ class PairedDataset(Dataset):
         root: Path | str | None = None,
     ) -> None:
         self.samples = list(samples)
-        self.labels = labels
+        encoding = getattr(decode_label, "encoding", None)
+        self.labels = replace(labels, encoding=encoding) if encoding is not None else labels
         self.decode_label = decode_label
         self.preprocess = preprocess or Preprocess()
         self.root = Path(root) if root is not None else None

@@ -146,6 +146,19 @@ def transform_ids(ids: np.ndarray, params: Params, crop_size: int) -> np.ndarray
     return np.asarray(out).astype(np.int64)
 
 
+def resize_ids(ids: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """(H, W) integer ids -> (h, w) int64 with the training loader's nearest rule (PIL NEAREST,
+    pixel centres, as the official code's transforms), so that a label map given to `gaugan
+    synthesize` or the painter at another size becomes exactly the input training made of it.
+    (torch's ``mode="nearest"`` samples the top-left corner instead: it picks other rows and
+    columns for most non-integer ratios.)"""
+    ids = np.asarray(ids)
+    h, w = size_hw
+    if ids.shape == (h, w):
+        return ids.astype(np.int64, copy=False)
+    return transform_ids(ids, Params(resized=(w, h), crop=None, flip=False), crop_size=max(h, w))
+
+
 def image_to_tensor(image: Image.Image) -> torch.Tensor:
     """RGB PIL image -> (3, H, W) float32 in [-1, 1] (the official ToTensor + Normalize(0.5, 0.5))."""
     array = np.asarray(image.convert("RGB"), dtype=np.float32)

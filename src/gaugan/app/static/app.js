@@ -298,6 +298,7 @@ function setupControls() {
   $("live").addEventListener("change", () => $("live").checked && requestRender(0));
   $("upload-labels").addEventListener("change", uploadLabels);
   $("download-labels").addEventListener("click", downloadLabels);
+  $("download-ids").addEventListener("click", downloadIds);
   $("download-result").addEventListener("click", downloadResult);
   $("side-by-side").addEventListener("change", (e) => $("views").classList.toggle("stacked", !e.target.checked));
 }
@@ -415,6 +416,26 @@ function downloadLabels() {
   $("labels").toBlob((blob) => save(blob, "labelmap.png"), "image/png");
 }
 
+// One-channel PNG of class ids as the model's training data stores them (its label_encoding:
+// e.g. ADE20K keeps 0 for unlabeled and 1..150 for the classes), so that the file reads like
+// one of the dataset's own annotations in any tool; without a recorded encoding, the model's ids.
+function storedIds(model, ids) {
+  const encoding = model.label_encoding;
+  if (!encoding) return ids;
+  const numClasses = model.classes.filter((c) => !c.dontcare).length;
+  const out = new Uint8Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    out[i] = ids[i] < numClasses ? encoding.first_value + ids[i] : encoding.dontcare_values[0];
+  }
+  return out;
+}
+
+function downloadIds() {
+  const { painter, model } = state;
+  if (!painter || !model) return;
+  save(grayPng(storedIds(model, painter.ids), model.width, model.height), "labelmap_ids.png");
+}
+
 function downloadResult() {
   if (state.resultBlob) save(state.resultBlob, `gaugan_seed${$("seed").value || 0}.png`);
 }
@@ -453,6 +474,7 @@ async function send() {
   const { painter, model } = state;
   const form = new FormData();
   form.append("label_map", grayPng(painter.ids, model.width, model.height), "labels.png");
+  form.append("label_encoding", "model");  // the canvas holds the model's own ids
   form.append("seed", String(Number($("seed").value) || 0));
   form.append("model", model.name);
   if (state.stylePreset) form.append("style_preset", state.stylePreset);

@@ -43,6 +43,7 @@ class EvaluationResult:
     c2st_accuracy: float | None = None  # held-out real-vs-generated accuracy: 0.5 = indistinguishable
     c2st_stderr: float | None = None
     c2st_paired_accuracy: float | None = None  # held-out layouts whose real picture scores as more real
+    c2st_log_loss_bits: float | None = None  # held-out cross-entropy: 1 bit = chance; lower = more easily told apart
     c2st_pairs: int | None = None
     c2st_protocol: dict | None = None  # settings, classifier resolution, counts, per-fold accuracies
     fsd: float | None = None  # Frechet segmenter distance (lower is better; same segmenter only)
@@ -81,7 +82,8 @@ class EvaluationResult:
         s, (h, w) = p.get("settings", {}), p.get("resolution", (0, 0))
         halves = "2 swapped halves" if s.get("folds") == 2 else "1 split"
         return (f"C2ST {self.c2st_accuracy:.3f} +- {self.c2st_stderr:.3f} held-out real-vs-generated accuracy "
-                f"(0.5 = indistinguishable; paired {self.c2st_paired_accuracy:.3f}) over {self.c2st_pairs} layouts, "
+                f"(0.5 = indistinguishable; paired {self.c2st_paired_accuracy:.3f}; cross-entropy "
+                f"{self.c2st_log_loss_bits:.3f} bits, 1 = chance) over {self.c2st_pairs} layouts, "
                 f"{halves}, classifier at {w}x{h}, {s.get('steps')} steps, seed {s.get('seed')}")
 
 
@@ -174,7 +176,9 @@ def evaluate(
             test = classifier_two_sample_test(torch.cat(real_small), torch.cat(fake_small), c2st, progress=progress)
             result.c2st_accuracy, result.c2st_stderr = test.accuracy, test.stderr
             result.c2st_paired_accuracy, result.c2st_pairs = test.paired_accuracy, test.pairs
-            result.c2st_protocol = {k: v for k, v in test.to_dict().items() if k not in ("accuracy", "stderr", "paired_accuracy", "pairs")}
+            result.c2st_log_loss_bits = test.log_loss_bits
+            result.c2st_protocol = {k: v for k, v in test.to_dict().items()
+                                    if k not in ("accuracy", "stderr", "paired_accuracy", "pairs", "log_loss_bits")}
         else:
             result.notes.append(f"C2ST skipped: it needs at least 4 label maps, got {count}")
     if inception is not None:

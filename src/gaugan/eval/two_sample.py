@@ -10,7 +10,10 @@ recognising a held-out picture by its content (it never saw that layout's real o
 Held-out accuracy (each picture judged alone, at the median held-out score): 0.5 = indistinguishable,
 1.0 = always told apart; the paired accuracy asks instead whether a layout's real picture scores
 above its generated one. Unlike a segmenter's mIoU, neither saturates when the layout is right:
-they measure realism (texture, blur, colour, artefacts).
+they measure realism (texture, blur, colour, artefacts). Both do reach 1.0 once every held-out
+picture is told apart, so the held-out cross-entropy is reported too (bits per picture, scores
+centred on the same median): 1 bit = chance, and it keeps falling as the two sets grow easier to
+tell apart (ln 2 minus it, in nats, estimates a lower bound of their Jensen-Shannon divergence).
 The classifier runs on the pictures downsampled to at most ``max_width`` px wide to stay cheap, so
 it is blind to differences finer than that resolution.
 """
@@ -54,6 +57,9 @@ class C2STResult:
     # Held-out layouts whose real picture scores above its generated one: more sensitive than
     # `accuracy`, since a scene's content moves both its pictures' scores and the pair cancels it.
     paired_accuracy: float
+    # Held-out binary cross-entropy in bits per picture (1 = chance, 0 = told apart with certainty):
+    # continuous where the accuracies have reached 1.0.
+    log_loss_bits: float
     correct: int
     tested: int  # held-out images over all folds (2 per held-out layout)
     pairs: int  # layouts
@@ -68,7 +74,8 @@ class C2STResult:
         s = self.settings
         halves = "2 swapped halves (every layout tested once)" if s.folds == 2 else "1 train/test split"
         return (f"C2ST held-out accuracy {self.accuracy:.3f} +- {self.stderr:.3f} ({self.correct}/{self.tested} images; "
-                f"paired {self.paired_accuracy:.3f}; 0.5 = indistinguishable) over {self.pairs} layouts, {halves}, "
+                f"paired {self.paired_accuracy:.3f}; 0.5 = indistinguishable; cross-entropy {self.log_loss_bits:.3f} bits, "
+                f"1 = chance) over {self.pairs} layouts, {halves}, "
                 f"classifier at {self.resolution[1]}x{self.resolution[0]}, {s.steps} steps x {s.batch_size}, seed {s.seed}")
 
 
@@ -193,6 +200,7 @@ def classifier_two_sample_test(
     first, second = split_layouts(len(real), settings.seed)
     folds = [(first, second), (second, first)][: settings.folds]
     correct = tested = paired = 0
+    bits = 0.0
     fold_accuracies = []
     bar = tqdm(total=settings.steps * len(folds), desc="c2st", unit="it", disable=not progress, file=sys.stderr)
     for fold, (train, test) in enumerate(folds):
@@ -205,6 +213,9 @@ def classifier_two_sample_test(
         threshold = torch.cat([real_logits, fake_logits]).median()
         right = int((real_logits > threshold).sum()) + int((fake_logits <= threshold).sum())
         fold_accuracies.append(right / (2 * len(test)))
+        centred = torch.cat([real_logits, fake_logits]) - threshold
+        truth = torch.cat([torch.ones(len(test)), torch.zeros(len(test))])
+        bits += float(F.binary_cross_entropy_with_logits(centred, truth, reduction="sum")) / math.log(2)
         correct += right
         tested += 2 * len(test)
         paired += int((real_logits > fake_logits).sum())
@@ -214,6 +225,7 @@ def classifier_two_sample_test(
         accuracy=accuracy,
         stderr=math.sqrt(accuracy * (1 - accuracy) / tested),
         paired_accuracy=paired / (tested // 2),
+        log_loss_bits=bits / tested,
         correct=correct,
         tested=tested,
         pairs=len(real),

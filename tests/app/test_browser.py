@@ -287,6 +287,12 @@ def test_model_picker_switches_model_size_examples_and_palette(browser, live_ser
     page.wait_for_function("() => document.getElementById('status').textContent.startsWith('loaded labelmap_ids.png')")
     assert np.array_equal(ids(page, CITY_SIZE), second)
     settle(page)
+    # Or in the model's own ids, when asked.
+    page.select_option("#ids-encoding", "model")
+    with page.expect_download() as download:
+        page.click("#download-ids")
+    with Image.open(download.value.path()) as image:
+        assert np.array_equal(np.asarray(image), second)
 
     # Back to the first model: its size, its background, the class of the same name, its presets.
     switch(page, "vae")
@@ -295,6 +301,7 @@ def test_model_picker_switches_model_size_examples_and_palette(browser, live_ser
     assert result(page).std() > 5 and page.input_value("#seed") == "1234"
     assert page.is_visible("#style-section")
     assert page.locator("#style-preset option").evaluate_all("os => os.map((o) => o.value)") == ["", "noise", "sunset"]
+    assert page.is_hidden("#ids-encoding-row")  # this model records no encoding: one kind of ids
     page.close()
 
     # A link to a model opens the page on it.

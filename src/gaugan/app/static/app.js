@@ -78,6 +78,7 @@ async function switchModel(name) {
   const same = kept && model.classes.find((c) => c.name === kept.name);
   selectClass(same ? same.id : model.default_class);
   showStyleOptions();
+  $("ids-encoding-row").hidden = !state.model.label_encoding;  // without a record the two are the same
   $("example").disabled = !model.examples.length;
   updateHistoryButtons();
   requestRender(0);
@@ -418,10 +419,11 @@ function downloadLabels() {
 
 // One-channel PNG of class ids as the model's training data stores them (its label_encoding:
 // e.g. ADE20K keeps 0 for unlabeled and 1..150 for the classes), so that the file reads like
-// one of the dataset's own annotations in any tool; without a recorded encoding, the model's ids.
+// one of the dataset's own annotations in any tool; or the model's own ids when chosen (or when
+// the model records no encoding).
 function storedIds(model, ids) {
   const encoding = model.label_encoding;
-  if (!encoding) return ids;
+  if (!encoding || $("ids-encoding").value === "model") return ids;
   const numClasses = model.classes.filter((c) => !c.dontcare).length;
   const out = new Uint8Array(ids.length);
   for (let i = 0; i < ids.length; i++) {

@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from gaugan.nn.vgg19 import VGG19WeightsMissing
+    from gaugan.train.checkpoint import find_latest_checkpoint
+    from gaugan.train.preemption import STOPPED_EXIT_STATUS, TrainingStopped
     from gaugan.train.trainer import Trainer, TrainingDiverged
 
     try:
@@ -91,9 +93,14 @@ def run(args: argparse.Namespace) -> int:
     except TrainingDiverged as err:
         print(f"gaugan train: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        trainer.save()
-        print(f"interrupted at step {trainer.step}; checkpoint saved, resume with --resume", file=sys.stderr)
+    except TrainingStopped as stop:
+        if trainer.dist.is_main:
+            print(f"gaugan train: {stop}", file=sys.stderr)
+        return STOPPED_EXIT_STATUS
+    except KeyboardInterrupt:  # a second Ctrl+C: the step in flight is abandoned, nothing is written
+        latest = find_latest_checkpoint(trainer.checkpoint_dir)
+        print(f"gaugan train: interrupted during step {trainer.step + 1}; not saved"
+              + (f" (the last checkpoint is {latest})" if latest else ""), file=sys.stderr)
         return 130
     if trainer.dist.is_main:
         print(json.dumps({"step": trainer.step, "losses": losses, "output_dir": config.output_dir}))

@@ -35,6 +35,7 @@ from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectr
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
 from gaugan.train.precision import bf16_is_native
+from gaugan.train.preemption import StopRequests, TrainingStopped
 from gaugan.train.rng import capture_rng_state, restore_rng_state
 from gaugan.train.samples import sample_grid, save_grid_png, write_samples_page
 from gaugan.train.step import StepModules, TrainingStep
@@ -283,43 +284,10 @@ class Trainer:
         stop_at = self.total_steps if max_steps is None else min(self.total_steps, self.step + max_steps)
         progress = self._progress(stop_at)
         sample_every = config.sample_every or config.checkpoint_every
+        stops = StopRequests()
         try:
-            while self.step < stop_at:
-                for batch in self._loader(self.epoch, self.batch_in_epoch):
-                    set_learning_rates(config, self.optimizers, lr_factor(self.step, self.constant_steps, self.decay_steps))
-                    losses = self.step_fn(self._micro_batches(batch))
-                    finite = all(math.isfinite(v) for v in losses.values())
-                    if not all_ranks_agree(finite, self.device):
-                        bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
-                        raise TrainingDiverged(
-                            f"non-finite loss at step {self.step + 1}: {bad or 'on another process'}; "
-                            f"the last good checkpoint in {self.checkpoint_dir} is kept. Lower the learning "
-                            "rate or use fp32."
-                        )
-                    if self.ema is not None:
-                        self.ema.update(self.generator, self.step)
-                    self.step += 1
-                    self.batch_in_epoch += 1
-                    self.last_losses = losses
-                    self.history.append(losses)
-                    if progress is not None:
-                        progress.update(1)
-                        progress.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
-                    if self.step % config.log_every == 0:
-                        self._log_scalars(losses)
-                    if self.step % sample_every == 0:
-                        self._write_samples()
-                    if self.step % config.checkpoint_every == 0:
-                        self.save()
-                    if self.step >= stop_at:
-                        break
-                else:
-                    self.epoch += 1
-                    self.batch_in_epoch = 0
-                    continue
-                if self.batch_in_epoch >= self.steps_per_epoch:
-                    self.epoch += 1
-                    self.batch_in_epoch = 0
+            with stops.installed():
+                self._train_until(stop_at, progress, sample_every, stops)
         finally:
             if progress is not None:
                 progress.close()
@@ -329,6 +297,54 @@ class Trainer:
             self.export()
         self._close_writer()
         return self.last_losses
+
+    def _train_until(self, stop_at: int, progress, sample_every: int, stops: StopRequests) -> None:
+        """The step loop of `fit`; raises `TrainingStopped` after the step in which a stop signal came."""
+        config = self.config
+        while self.step < stop_at:
+            for batch in self._loader(self.epoch, self.batch_in_epoch):
+                set_learning_rates(config, self.optimizers, lr_factor(self.step, self.constant_steps, self.decay_steps))
+                losses = self.step_fn(self._micro_batches(batch))
+                finite = all(math.isfinite(v) for v in losses.values())
+                if not all_ranks_agree(finite, self.device):
+                    bad = {k: v for k, v in losses.items() if not math.isfinite(v)}
+                    raise TrainingDiverged(
+                        f"non-finite loss at step {self.step + 1}: {bad or 'on another process'}; "
+                        f"the last good checkpoint in {self.checkpoint_dir} is kept. Lower the learning "
+                        "rate or use fp32."
+                    )
+                if self.ema is not None:
+                    self.ema.update(self.generator, self.step)
+                self.step += 1
+                self.batch_in_epoch += 1
+                self.last_losses = losses
+                self.history.append(losses)
+                if progress is not None:
+                    progress.update(1)
+                    progress.set_postfix({k: f"{v:.3f}" for k, v in losses.items()}, refresh=False)
+                if self.step % config.log_every == 0:
+                    self._log_scalars(losses)
+                if self.step % sample_every == 0:
+                    self._write_samples()
+                periodic = self.step % config.checkpoint_every == 0  # the same on every rank
+                saved = self.save() if periodic else None  # the path on rank 0, None elsewhere
+                # One collective per step: a rank that got the signal stops all of them here. (A stop
+                # at an epoch's last step saves batch_in_epoch == steps_per_epoch, as a periodic
+                # checkpoint there does; resuming starts the next epoch.)
+                if not all_ranks_agree(not stops.requested, self.device):
+                    if not periodic:
+                        saved = self.save()
+                    self._close_writer()
+                    raise TrainingStopped(stops.signal_name or "a signal on another process", self.step, saved)
+                if self.step >= stop_at:
+                    break
+            else:
+                self.epoch += 1
+                self.batch_in_epoch = 0
+                continue
+            if self.batch_in_epoch >= self.steps_per_epoch:
+                self.epoch += 1
+                self.batch_in_epoch = 0
 
     # ---- observability -------------------------------------------------------------------------
     def _progress(self, stop_at: int):

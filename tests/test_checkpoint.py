@@ -44,6 +44,7 @@ def test_round_trip_gives_the_same_images_and_metadata(tmp_path, tiny_labels):
 
     model.save_pretrained(tmp_path / "ckpt")
     assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == [
+        "checksums.json",
         "config.json",
         "encoder.safetensors",
         "generator.safetensors",
@@ -77,6 +78,9 @@ def test_weights_of_another_config_fail_naming_the_tensor(tmp_path, tiny_labels)
     config = json.loads(config_path.read_text())
     config["generator"]["ngf"] = 16
     config_path.write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=r"small/config.json is \d+ bytes, checksums.json says \d+: the file is damaged"):
+        GauGAN.from_pretrained(tmp_path / "small")  # the edit is caught by the checksums first
+    (tmp_path / "small" / "checksums.json").unlink()  # as in a checkpoint written before them
     with pytest.raises(CheckpointError, match="does not fit this SPADEGenerator"):
         GauGAN.from_pretrained(tmp_path / "small")
 
@@ -89,7 +93,17 @@ def test_bad_checkpoint_directories_give_clear_errors(tmp_path, tiny_labels):
         GauGAN.from_pretrained(tmp_path / "empty")
     model = _model(tiny_labels, with_encoder=False)
     model.save_pretrained(tmp_path / "ok")
-    (tmp_path / "ok" / "generator.safetensors").write_bytes(b"\x00" * 20)
+    weights = tmp_path / "ok" / "generator.safetensors"
+    good = weights.read_bytes()
+    # Bytes flipped in the last tensor's data: the file still parses, and only the checksum sees it.
+    weights.write_bytes(good[:-8] + bytes(b ^ 0x55 for b in good[-8:]))
+    assert load_weights(_model(tiny_labels, with_encoder=False).generator, weights) is not None
+    with pytest.raises(CheckpointError, match=r"ok/generator.safetensors: SHA-256 [0-9a-f]{16}\.\.\. differs from checksums.json"):
+        GauGAN.from_pretrained(tmp_path / "ok")
+    weights.write_bytes(b"\x00" * 20)
+    with pytest.raises(CheckpointError, match=r"generator.safetensors is 20 bytes, checksums.json says \d+"):
+        GauGAN.from_pretrained(tmp_path / "ok")
+    (tmp_path / "ok" / "checksums.json").unlink()  # a checkpoint from before the checksums
     with pytest.raises(CheckpointError, match="not a readable safetensors file"):
         GauGAN.from_pretrained(tmp_path / "ok")
     (tmp_path / "ok" / "config.json").write_text("{not json")

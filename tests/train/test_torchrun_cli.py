@@ -32,4 +32,4 @@ def test_torchrun_two_processes_train_checkpoint_and_export(tmp_path):
     assert len([line for line in result.stdout.splitlines() if line.startswith("{")]) == 1
     saved = json.loads((out / "checkpoints/step_00000003/state.json").read_text())
     assert saved["step"] == 3 and saved["config"]["batch_size"] == 2
-    assert sorted(p.name for p in (out / "final").iterdir()) == ["config.json", "generator.safetensors"]
+    assert sorted(p.name for p in (out / "final").iterdir()) == ["checksums.json", "config.json", "generator.safetensors"]

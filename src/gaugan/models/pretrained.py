@@ -1,4 +1,5 @@
-"""A trained GauGAN as a directory: ``config.json`` + ``generator.safetensors`` [+ ``encoder.safetensors``].
+"""A trained GauGAN as a directory: ``config.json`` + ``generator.safetensors`` [+ ``encoder.safetensors``]
++ ``checksums.json`` (their SHA-256, verified on load).
 
 ``config.json`` holds the model configs and the label metadata (class names, colours, don't-care,
 instance channel), so a checkpoint is usable without knowing which dataset it came from.
@@ -20,6 +21,7 @@ from gaugan.labels import LabelSet
 from gaugan.models.config import ConvEncoderConfig, SPADEGeneratorConfig, config_to_dict
 from gaugan.models.encoder import ConvEncoder, reparameterize
 from gaugan.models.factory import build_model
+from gaugan.models.checksums import CHECKSUMS_FILE, verify_checksums, write_checksums
 from gaugan.models.weights import CheckpointError, load_weights, save_weights
 
 CONFIG_FILE = "config.json"
@@ -94,20 +96,28 @@ class GauGAN(nn.Module):
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        # An old list must not outlive the files it describes if this save is cut short.
+        (directory / CHECKSUMS_FILE).unlink(missing_ok=True)
         save_weights(self.generator, directory / GENERATOR_FILE, {"gaugan_model": "generator"}, dtype)
         if self.encoder is not None:
             save_weights(self.encoder, directory / ENCODER_FILE, {"gaugan_model": "encoder"}, dtype)
         else:
             (directory / ENCODER_FILE).unlink(missing_ok=True)
-        # config.json last: a directory with a config is a complete checkpoint.
+        # config.json last: a directory with a config is a complete checkpoint; then its checksums.
         write_json_atomic(directory / CONFIG_FILE, self.config_dict())
+        write_checksums(directory, [CONFIG_FILE, GENERATOR_FILE] + ([ENCODER_FILE] if self.encoder is not None else []))
         return directory
 
     @classmethod
     def from_pretrained(cls, directory: str | Path, device: str | torch.device = "cpu") -> "GauGAN":
-        """Load a checkpoint directory written by `save_pretrained` (in eval mode)."""
+        """Load a checkpoint directory written by `save_pretrained` (in eval mode).
+
+        Its ``checksums.json``, when it has one, is verified first (`DamagedCheckpoint` names a
+        damaged file).
+        """
         directory = Path(directory)
         config = read_checkpoint_config(directory)
+        verify_checksums(directory)
         try:
             generator = build_model(config["generator"])
             encoder = build_model(config["encoder"]) if config.get("encoder") else None

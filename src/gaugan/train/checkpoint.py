@@ -5,12 +5,14 @@ Layout of ``<output_dir>/checkpoints``::
     step_00000300/          one complete checkpoint (never modified after it appears)
         generator.safetensors, discriminator.safetensors, [encoder.safetensors],
         [ema_generator.safetensors], optimizer_g.safetensors, optimizer_d.safetensors,
-        rng.safetensors, state.json (written last)
+        rng.safetensors, state.json, checksums.json (SHA-256 of the others, verified on load)
     latest                  text file naming the newest complete checkpoint
 
 A checkpoint is written into a hidden temporary directory and renamed into place, so a process
 killed mid-write (even by SIGKILL) leaves at most a stray temporary directory behind; the
-previous checkpoint and ``latest`` stay valid.
+previous checkpoint and ``latest`` stay valid. A write that fails (a full disk) is a
+`CheckpointError` saying so, with nothing left behind. Resuming verifies the checksums and falls
+back to the previous complete checkpoint when the newest is damaged (`resume_candidates`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 
 import torch
 
+from gaugan.models.checksums import CHECKSUMS_FILE, DamagedCheckpoint, verify_checksums, write_checksums
 from gaugan.models.weights import CheckpointError, read_safetensors, write_safetensors_atomic
 
 STATE_FILE = "state.json"
@@ -125,6 +128,7 @@ def save_checkpoint(
             "modules": sorted(modules),
         }
         (tmp / STATE_FILE).write_text(json.dumps(payload))
+        write_checksums(tmp, [p.name for p in tmp.iterdir()])
         for file in tmp.iterdir():
             with open(file, "rb") as f:
                 os.fsync(f.fileno())
@@ -132,6 +136,11 @@ def save_checkpoint(
             shutil.rmtree(final)
         os.rename(tmp, final)
         _fsync_dir(root)
+    except OSError as err:  # a full disk, a quota, a vanished mount: say what is still there
+        shutil.rmtree(tmp, ignore_errors=True)
+        previous = find_latest_checkpoint(root)
+        kept = f"the previous checkpoint {previous.name} is intact" if previous else "no earlier checkpoint exists"
+        raise CheckpointError(f"could not write checkpoint {name} in {root}: {err}; {kept}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -176,17 +185,32 @@ def find_latest_checkpoint(root: Path) -> Path | None:
     return checkpoints[-1] if checkpoints else None
 
 
+def resume_candidates(root: Path) -> list[Path]:
+    """Checkpoints to resume from, best first: the one ``latest`` names, then the others newest first."""
+    latest = find_latest_checkpoint(root)
+    if latest is None:
+        return []
+    return [latest] + [p for p in reversed(complete_checkpoints(root)) if p != latest]
+
+
 def load_checkpoint(directory: Path) -> tuple[dict[str, Any], dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]]:
-    """(state.json payload, module name -> tensors, rng tensors) of one checkpoint directory."""
+    """(state.json payload, module name -> tensors, rng tensors) of one checkpoint directory.
+
+    Verifies ``checksums.json`` first (checkpoints older than it have none). Anything wrong with
+    the files themselves raises `DamagedCheckpoint`, so that a caller can fall back to an older one.
+    """
     state_path = directory / STATE_FILE
     if not state_path.is_file():
-        raise CheckpointError(f"{directory} is not a complete training checkpoint (no {STATE_FILE})")
+        raise DamagedCheckpoint(f"{directory} is not a complete training checkpoint (no {STATE_FILE})")
+    verify_checksums(directory)
     try:
         payload = json.loads(state_path.read_text())
-    except json.JSONDecodeError as err:
-        raise CheckpointError(f"{state_path} is not valid JSON: {err}") from None
-    modules = {name: read_safetensors(directory / f"{name}.safetensors") for name in payload["modules"]}
-    for opt_name in payload["optimizers"]:
-        modules[opt_name] = read_safetensors(directory / f"{opt_name}.safetensors")
-    rng = read_safetensors(directory / "rng.safetensors")
+        modules = {name: read_safetensors(directory / f"{name}.safetensors") for name in payload["modules"]}
+        for opt_name in payload["optimizers"]:
+            modules[opt_name] = read_safetensors(directory / f"{opt_name}.safetensors")
+        rng = read_safetensors(directory / "rng.safetensors")
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise DamagedCheckpoint(f"{state_path} is not a valid training state: {err}") from None
+    except CheckpointError as err:
+        raise DamagedCheckpoint(str(err)) from None
     return payload, modules, rng

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from gaugan.nn.vgg19 import VGG19WeightsMissing
+    from gaugan.models.weights import CheckpointError
     from gaugan.train.checkpoint import find_latest_checkpoint
     from gaugan.train.preemption import STOPPED_EXIT_STATUS, TrainingStopped
     from gaugan.train.trainer import Trainer, TrainingDiverged
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         )
     try:
         losses = trainer.fit(args.max_steps)
-    except TrainingDiverged as err:
+    except (TrainingDiverged, CheckpointError) as err:  # CheckpointError: a write failed (e.g. a full disk)
         print(f"gaugan train: {err}", file=sys.stderr)
         return 1
     except TrainingStopped as stop:

@@ -25,6 +25,7 @@ from gaugan.data.batching import collate_samples
 from gaugan.labels import LabelSet
 from gaugan.losses import VGGLoss
 from gaugan.models import GauGAN, build_model
+from gaugan.models.checksums import DamagedCheckpoint
 from gaugan.models.weights import CheckpointError, load_state_dict_checked
 from gaugan.semantics import semantic_input
 from gaugan.train import checkpoint as ckpt
@@ -141,11 +142,26 @@ class Trainer:
         self.batch_in_epoch = 0
         self.last_losses: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
+        self.resumed_from: Path | None = None
         if resume:
-            latest = ckpt.find_latest_checkpoint(self.checkpoint_dir)
-            if latest is not None:
-                self.load(latest)
+            self._resume()
         self._writer = None
+
+    def _resume(self) -> None:
+        """Load the newest checkpoint that verifies; a damaged one is skipped with a warning naming it."""
+        candidates = ckpt.resume_candidates(self.checkpoint_dir)
+        for index, candidate in enumerate(candidates):
+            try:
+                self.load(candidate)
+            except DamagedCheckpoint as err:
+                remaining = candidates[index + 1:]
+                if not remaining:
+                    raise CheckpointError(f"no checkpoint in {self.checkpoint_dir} can be resumed: {err}") from None
+                if self.dist.is_main:
+                    print(f"gaugan train: {candidate.name} is damaged ({err}); resuming from {remaining[0].name}", file=sys.stderr)
+                continue
+            self.resumed_from = candidate
+            return
 
     # ---- set-up helpers ------------------------------------------------------------------------
     def _initialise_from(self, checkpoint: str) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,17 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(checkpoints, tmp_path_factory):
-    """Base URL of `gaugan serve <vae checkpoint> <city checkpoint>` in a subprocess (uvicorn, loopback)."""
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+@contextmanager
+def serve_process(arguments: list[str], log_path: Path):
+    """Base URL of `gaugan serve ARGUMENTS --port P` in a subprocess (uvicorn, loopback), stopped after."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     for attempt in range(3):  # the free port may be taken between probing and binding
         port = free_port()
         log = open(log_path, "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gaugan.cli", "serve", str(checkpoints["vae"]), str(checkpoints["city"]), "--port", str(port),
-             "--threads", "1", "--log-level", "warning"],
+            [sys.executable, "-m", "gaugan.cli", "serve", *arguments, "--port", str(port), "--threads", "1", "--log-level", "warning"],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         url = f"http://127.0.0.1:{port}"
@@ -67,3 +66,20 @@ def live_server(checkpoints, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(checkpoints, tmp_path_factory):
+    """Base URL of `gaugan serve <vae checkpoint> <city checkpoint>` in a subprocess (uvicorn, loopback)."""
+    with serve_process([str(checkpoints["vae"]), str(checkpoints["city"])], tmp_path_factory.mktemp("serve") / "serve.log") as url:
+        yield url
+
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture(scope="session")
+def token_server(checkpoints, tmp_path_factory):
+    """Base URL of `gaugan serve <vae checkpoint> --token TOKEN`."""
+    with serve_process([str(checkpoints["vae"]), "--token", TOKEN], tmp_path_factory.mktemp("serve-token") / "serve.log") as url:
+        yield url

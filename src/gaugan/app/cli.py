@@ -7,7 +7,7 @@ with none, every embedded model this install has, photographs first (`gaugan.def
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +33,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--queue-size", type=int, default=8, help="synthesis jobs that may wait; more get 503 (default 8)")
     parser.add_argument("--max-upload-mb", type=float, default=4.0, help="largest accepted upload in MiB (default 4)")
     parser.add_argument("--threads", type=int, help="torch CPU threads for inference (default: torch's choice)")
+    parser.add_argument(
+        "--token", default=os.environ.get("GAUGAN_TOKEN"),
+        help="require 'Authorization: Bearer TOKEN' on every API route (default: $GAUGAN_TOKEN; \"auto\" makes one up); "
+             "the page is then opened at /#token=TOKEN",
+    )
     parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(func=run)
 
@@ -77,12 +82,13 @@ def load_app(args: argparse.Namespace):
                                            precision=args.precision, backend=args.backend)
         for name, directory, description in checkpoint_arguments(args.checkpoints)
     }
-    return create_app(models, limits=limits)
+    return create_app(models, limits=limits, token=args.token)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from gaugan.app.access import is_loopback, new_token
     from gaugan.app.extras import AppConfigError
     from gaugan.models import CheckpointError
 
@@ -90,21 +96,21 @@ def run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.token == "auto":
+        args.token = new_token()
     try:
         app = load_app(args)
     except (FileNotFoundError, CheckpointError, AppConfigError, ValueError) as err:
         print(f"gaugan serve: {err}", file=sys.stderr)
         return 2
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         print(f"gaugan serve: listening on {args.host}: other machines can reach this server", file=sys.stderr)
+        if args.token is None:
+            print("gaugan serve: warning: no --token, so anyone who can reach it can use the API and its CPU; "
+                  "pass --token auto (or set GAUGAN_TOKEN) to require one", file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"GauGAN painter: http://{shown}:{args.port}/  (API docs: /docs); models: {', '.join(app.state.models)}", flush=True)
+    page = f"http://{shown}:{args.port}/" + (f"#token={args.token}" if args.token else "")
+    print(f"GauGAN painter: {page}  (API docs: /docs); models: {', '.join(app.state.models)}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, workers=1)
     return 0
 
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"

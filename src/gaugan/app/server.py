@@ -32,6 +32,7 @@ from fastapi.responses import JSONResponse, Response
 from PIL import Image
 from starlette.concurrency import run_in_threadpool
 
+from gaugan.app.access import token_guard
 from gaugan.app.catalog import PainterModel, encoder_input_size, model_size
 from gaugan.app.extras import Example, PainterSettings, StylePreset
 from gaugan.app.limits import BodySizeLimit, Limits
@@ -182,9 +183,12 @@ def create_app(
     limits: Limits = Limits(),
     name: str = "",
     warm_up: bool = True,
+    token: str | None = None,
 ) -> FastAPI:
     """The painter app serving ``models``: {name: `PainterModel`} (the first is the default model),
-    or one `gaugan.pipeline.Synthesizer` with its ``settings``, ``styles``, ``examples`` and ``name``."""
+    or one `gaugan.pipeline.Synthesizer` with its ``settings``, ``styles``, ``examples`` and ``name``.
+    ``token``: every API route then needs ``Authorization: Bearer <token>`` (`gaugan.app.access`)."""
+    guard, guarded = token_guard(token)
     catalog = as_catalog(models, settings, styles, examples, name)
     served = {key: serve_model(key, model, limits) for key, model in catalog.items()}
     default = next(iter(served.values()))
@@ -233,16 +237,17 @@ def create_app(
     def healthz() -> Health:
         return Health(status="ok", pending=worker.pending, queue_size=limits.queue_size, completed=worker.completed)
 
-    @app.get("/api/models", response_model=list[ModelSummary], summary="The models this server paints with, default first")
+    @app.get("/api/models", response_model=list[ModelSummary], responses=guarded, dependencies=guard,
+             summary="The models this server paints with, default first")
     def list_models() -> list[ModelSummary]:
         return [m.summary for m in served.values()]
 
-    @app.get("/api/model", response_model=ModelInfo, responses=errors(404, 422),
+    @app.get("/api/model", response_model=ModelInfo, responses={**errors(404, 422), **guarded}, dependencies=guard,
              summary="Classes, colours, size, style options and examples of a model")
     def get_model(model: Optional[str] = Query(None, description=MODEL_DOC)) -> ModelInfo:
         return pick(model).info
 
-    @app.get("/api/examples/{index}", response_model=ExampleIds, responses=errors(404, 422),
+    @app.get("/api/examples/{index}", response_model=ExampleIds, responses={**errors(404, 422), **guarded}, dependencies=guard,
              summary="Class ids of one of the model's example layouts, at the model's size")
     def get_example(index: int = PathParam(ge=0, description="position in the model's `examples` list"),
                     model: Optional[str] = Query(None, description=MODEL_DOC)) -> ExampleIds:
@@ -253,7 +258,8 @@ def create_app(
         return chosen.examples[index]
 
     @app.get("/api/styles/{preset}", summary="Thumbnail of a style preset",
-             responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}, **errors(404, 422)})
+             responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}, **errors(404, 422), **guarded},
+             dependencies=guard)
     def style_thumbnail(preset: str, model: Optional[str] = Query(None, description=MODEL_DOC)) -> Response:
         chosen = pick(model)
         if preset not in chosen.presets:
@@ -270,7 +276,7 @@ def create_app(
         except LabelMapError as err:
             raise HTTPException(422, str(err)) from None
 
-    @app.post("/api/labelmap", response_model=LabelMapIds, responses=errors(400, 404, 413, 422),
+    @app.post("/api/labelmap", response_model=LabelMapIds, responses={**errors(400, 404, 413, 422), **guarded}, dependencies=guard,
               summary="Check a label map and return its class ids at the model's size")
     async def labelmap(label_map: UploadFile = File(description=LABEL_MAP_DOC),
                        model: Optional[str] = Form(None, description=MODEL_DOC),
@@ -282,7 +288,8 @@ def create_app(
     @app.post(
         "/api/synthesize",
         response_class=Response,
-        responses={200: {"content": {"image/png": {}}, "description": "the picture, PNG, at the model's size"}, **ERRORS},
+        responses={200: {"content": {"image/png": {}}, "description": "the picture, PNG, at the model's size"}, **ERRORS, **guarded},
+        dependencies=guard,
         summary="Label map (+ seed, + style) -> picture",
     )
     async def synthesize(

@@ -3,6 +3,25 @@ import { LabelCanvas } from "./painter.js";
 import { grayPng } from "./png.js";
 
 const $ = (id) => document.getElementById(id);
+
+// A server started with --token is opened at /#token=T: the fragment never reaches the server or
+// its logs. The token moves to this tab's session storage and out of the address bar, and goes
+// with every API request.
+const TOKEN = (() => {
+  const match = location.hash.match(/(?:^#|&)token=([^&]*)/);
+  if (match) {
+    sessionStorage.setItem("gaugan-token", decodeURIComponent(match[1]));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("gaugan-token");
+})();
+
+function api(url, options = {}) {
+  const headers = new Headers(options.headers || {});
+  if (TOKEN) headers.set("Authorization", `Bearer ${TOKEN}`);
+  return fetch(url, { ...options, headers });
+}
+
 const DEBOUNCE_MS = 60;        // a pause this long in a stroke asks for a picture
 const STALE_ABORT_MS = 4000;   // a request older than this is aborted once a newer state waits
 
@@ -16,7 +35,10 @@ const state = {
 
 // ---------------------------------------------------------------- start-up
 async function main() {
-  const response = await fetch("/api/models");
+  const response = await api("/api/models");
+  if (response.status === 401) {
+    return status("this server needs its token: open the address `gaugan serve` printed (it ends in #token=...)", true);
+  }
   if (!response.ok) return status(`cannot list the models: HTTP ${response.status}`, true);
   state.models = await response.json();
   setupModelPicker();
@@ -47,7 +69,7 @@ function setupModelPicker() {
  * seed and an uploaded style stay; the class stays when the new model has one of the same name. */
 async function switchModel(name) {
   const token = ++state.loadToken;  // a later choice wins over a slower earlier one
-  const response = await fetch(`/api/model?model=${encodeURIComponent(name)}`);
+  const response = await api(`/api/model?model=${encodeURIComponent(name)}`);
   const model = response.ok ? await response.json() : null;
   const first = model && model.examples.length ? await exampleIds(model, 0) : null;
   if (token !== state.loadToken) return;
@@ -88,7 +110,7 @@ async function switchModel(name) {
 async function exampleIds(model, index) {
   const { url } = model.examples[index];
   if (!state.examples.has(url)) {
-    const response = await fetch(url);
+    const response = await api(url);
     if (!response.ok) {
       status(`cannot read example ${index + 1}: ${await errorText(response)}`, true);
       return null;
@@ -389,8 +411,16 @@ function clearStyleUpload() {
 
 function showStylePreview(url) {
   $("style-preview").hidden = !url;
-  if (url) $("style-preview").src = url;
   $("seed-note").hidden = !url;
+  if (!url) return;
+  if (!TOKEN || !url.startsWith("/api/")) {
+    $("style-preview").src = url;
+    return;
+  }
+  // An <img> cannot send the token: fetch the thumbnail with it and show the bytes.
+  api(url).then((response) => (response.ok ? response.blob() : null)).then((blob) => {
+    if (blob && !$("style-preview").hidden) $("style-preview").src = URL.createObjectURL(blob);
+  });
 }
 
 // ---------------------------------------------------------------- files
@@ -402,7 +432,7 @@ async function uploadLabels(event) {
   const form = new FormData();
   form.append("label_map", file);
   form.append("model", model.name);
-  const response = await fetch("/api/labelmap", { method: "POST", body: form });
+  const response = await api("/api/labelmap", { method: "POST", body: form });
   if (!response.ok) return status(`${file.name}: ${await errorText(response)}`, true);
   const { ids } = await response.json();
   if (model !== state.model) return;  // another model was chosen meanwhile: its canvas has another size
@@ -486,7 +516,7 @@ async function send() {
   document.body.dataset.busy = "1";
   let retryAfter = 0;
   try {
-    const response = await fetch("/api/synthesize", { method: "POST", body: form, signal: controller.signal });
+    const response = await api("/api/synthesize", { method: "POST", body: form, signal: controller.signal });
     if (response.ok) {
       const blob = await response.blob();
       if (seq > state.shownSeq && model === state.model) await show(blob, seq, response);

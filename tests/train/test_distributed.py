@@ -1,4 +1,5 @@
-"""Two gloo processes with batch 2 each make the same G/D update as one process with batch 4.
+"""Two gloo processes with batch 2 each make the same G/D update as one process with batch 4:
+spawned on one machine, and launched as two torchrun nodes (--nnodes 2) over loopback.
 
 Compared: the losses, and the gradients each optimiser receives (after DDP's averaging), with
 synchronized batch norm in the generator. Gradients that are mathematically zero (a bias in
@@ -12,22 +13,15 @@ difference, seen once the label lookup changed the rounding of the generator's g
 
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
-import numpy as np
-import torch
-import torch.distributed as dist
 import torch.multiprocessing as mp
-from train_helpers import ToyPairs
+from ddp_gradients import assert_matches_one_process, run_rank
 
-from gaugan.train import TrainConfig, Trainer
-
-
-def _config(output_dir, batch_size):
-    return TrainConfig(
-        ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, n_layers_d=3, batch_size=batch_size,
-        iterations=1, checkpoint_every=100, output_dir=str(output_dir), tensorboard=False, ema_decay=None,
-        seed=5, init_gain=0.2, lr=0.0,
-    )
+SCRIPT = Path(__file__).with_name("ddp_gradients.py")
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _free_port() -> int:
@@ -36,45 +30,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _gradients(trainer) -> dict[str, np.ndarray]:
-    out = {}
-    for prefix, module in [("G", trainer.generator), ("D", trainer.discriminator)]:
-        for name, p in module.named_parameters():
-            out[f"{prefix}.{name}"] = p.grad.numpy().copy()
-    return out
-
-
 def _worker(rank, port, output_dir):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
-    try:
-        trainer = Trainer(_config(output_dir, batch_size=2), ToyPairs(n=8), show_progress=False)
-        assert trainer.dist.world_size == 2
-        trainer.fit()
-        np.savez(output_dir / f"rank{rank}.npz", **_gradients(trainer), **{f"loss.{k}": v for k, v in trainer.last_losses.items()})
-    finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
+    run_rank(output_dir)
 
 
 def test_two_processes_match_one_process_with_the_whole_batch(tmp_path):
     mp.spawn(_worker, args=(_free_port(), tmp_path), nprocs=2, join=True)
-    ranks = [dict(np.load(tmp_path / f"rank{r}.npz")) for r in range(2)]
-    single = Trainer(_config(tmp_path / "single", batch_size=4), ToyPairs(n=8), show_progress=False)
-    single.fit()
+    assert_matches_one_process(tmp_path)
 
-    for name, value in single.last_losses.items():
-        # Every loss is a batch mean: the mean over processes is the single-process value.
-        np.testing.assert_allclose(np.mean([r[f"loss.{name}"] for r in ranks]), value, rtol=1e-5, atol=1e-6, err_msg=name)
 
-    expected = _gradients(single)
-    for prefix in ("G", "D"):
-        scale = max(np.abs(g).max() for k, g in expected.items() if k.startswith(prefix))
-        for key, grad in expected.items():
-            if not key.startswith(prefix):
-                continue
-            # DDP leaves the same averaged gradient on every process.
-            np.testing.assert_array_equal(ranks[0][key], ranks[1][key], err_msg=key)
-            np.testing.assert_allclose(ranks[0][key], grad, rtol=1e-3, atol=1e-5 * scale, err_msg=key)
-    # Not vacuous: the generator's gradients are far from zero.
-    assert np.abs(expected["G.fc.weight"]).max() > 1e-3
+def test_two_torchrun_nodes_over_loopback_match_one_process(tmp_path):
+    """torchrun --nnodes 2 (one process each) on one machine: the multi-node launch path end to end."""
+    port = _free_port()
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    nodes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "1", "--node_rank", str(node),
+             "--master_addr", "127.0.0.1", "--master_port", str(port), str(SCRIPT), str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+        for node in (0, 1)
+    ]
+    try:
+        outputs = [node.communicate(timeout=300)[0] for node in nodes]
+    finally:
+        for node in nodes:
+            if node.poll() is None:
+                node.kill()
+    assert [node.returncode for node in nodes] == [0, 0], "\n".join(o[-2000:] for o in outputs)
+    assert_matches_one_process(tmp_path)

@@ -1,0 +1,76 @@
+"""Shared by the DDP tests: the tiny config, the gradients each optimiser receives, the comparison
+with one process holding the whole batch, and (run as a script under torchrun) one rank's run.
+
+    python ddp_gradients.py OUTPUT_DIR      # in each torchrun worker: writes OUTPUT_DIR/rank{RANK}.npz
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+from train_helpers import ToyPairs  # noqa: E402
+
+from gaugan.train import TrainConfig, Trainer  # noqa: E402
+
+
+def config(output_dir, batch_size: int) -> TrainConfig:
+    return TrainConfig(
+        ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, n_layers_d=3, batch_size=batch_size,
+        iterations=1, checkpoint_every=100, output_dir=str(output_dir), tensorboard=False, ema_decay=None,
+        seed=5, init_gain=0.2, lr=0.0,
+    )
+
+
+def gradients(trainer: Trainer) -> dict[str, np.ndarray]:
+    out = {}
+    for prefix, module in [("G", trainer.generator), ("D", trainer.discriminator)]:
+        for name, p in module.named_parameters():
+            out[f"{prefix}.{name}"] = p.grad.numpy().copy()
+    return out
+
+
+def run_rank(output_dir: Path) -> None:
+    """One process of a 2-process run (batch 2 each); the rank and world come from the environment."""
+    torch.set_num_threads(1)
+    try:
+        trainer = Trainer(config(output_dir, batch_size=2), ToyPairs(n=8), show_progress=False)
+        assert trainer.dist.world_size == 2
+        trainer.fit()
+        rank = trainer.dist.rank
+        np.savez(output_dir / f"rank{rank}.npz", **gradients(trainer), **{f"loss.{k}": v for k, v in trainer.last_losses.items()})
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def assert_matches_one_process(output_dir: Path) -> None:
+    """rank0/rank1.npz equal (losses averaged, gradients) one process with both batches (batch 4)."""
+    ranks = [dict(np.load(output_dir / f"rank{r}.npz")) for r in range(2)]
+    single = Trainer(config(output_dir / "single", batch_size=4), ToyPairs(n=8), show_progress=False)
+    single.fit()
+    for name, value in single.last_losses.items():
+        # Every loss is a batch mean: the mean over processes is the single-process value.
+        np.testing.assert_allclose(np.mean([r[f"loss.{name}"] for r in ranks]), value, rtol=1e-5, atol=1e-6, err_msg=name)
+    expected = gradients(single)
+    for prefix in ("G", "D"):
+        scale = max(np.abs(g).max() for k, g in expected.items() if k.startswith(prefix))
+        for key, grad in expected.items():
+            if not key.startswith(prefix):
+                continue
+            # DDP leaves the same averaged gradient on every process.
+            np.testing.assert_array_equal(ranks[0][key], ranks[1][key], err_msg=key)
+            np.testing.assert_allclose(ranks[0][key], grad, rtol=1e-3, atol=1e-5 * scale, err_msg=key)
+    # Not vacuous: the generator's gradients are far from zero.
+    assert np.abs(expected["G.fc.weight"]).max() > 1e-3
+
+
+if __name__ == "__main__":
+    run_rank(Path(sys.argv[1]))

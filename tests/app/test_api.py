@@ -118,7 +118,7 @@ def test_page_static_files_health_and_openapi(vae):
     assert {"/api/models", "/api/model", "/api/examples/{index}", "/api/synthesize", "/api/labelmap", "/healthz"} <= set(paths)
     # Every status a route can answer is in the schema, with a description.
     documented = {
-        ("/api/synthesize", "post"): {"200", "400", "404", "413", "422", "499", "503"},
+        ("/api/synthesize", "post"): {"200", "400", "404", "409", "413", "422", "499", "503"},
         ("/api/labelmap", "post"): {"200", "400", "404", "413", "422"},
         ("/api/model", "get"): {"200", "404"},
         ("/api/examples/{index}", "get"): {"200", "404", "422"},
@@ -132,6 +132,15 @@ def test_page_static_files_health_and_openapi(vae):
     body = paths["/api/synthesize"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"]
     assert "model" in openapi["components"]["schemas"][body.split("/")[-1]]["properties"]  # the form field
     assert any(p["name"] == "model" for p in paths["/api/model"]["get"]["parameters"])  # the query parameter
+    # Exact where FastAPI is loose: no JSON null in form fields or queries, sized and typed uploads.
+    fields = openapi["components"]["schemas"][body.split("/")[-1]]["properties"]
+    assert fields["model"] == {"type": "string", "title": "Model", "description": fields["model"]["description"]}
+    assert fields["label_map"]["minLength"] == 1 and fields["label_map"]["maxLength"] == 4 << 20
+    assert "at most 4 MiB" in fields["label_map"]["description"] and "" in fields["label_encoding"]["enum"]
+    form = paths["/api/synthesize"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert form["encoding"] == {"label_map": {"contentType": "image/png"}, "style_image": {"contentType": "image/png, image/jpeg"}}
+    assert paths["/api/model"]["get"]["parameters"][0]["schema"]["type"] == "string"
+    assert set(paths["/api/styles/{preset}"]["get"]["responses"]["200"]["content"]) == {"image/jpeg"}
     assert vae.get("/docs").status_code == 200
 
 
@@ -259,7 +268,7 @@ def test_each_model_paints_at_its_own_size_with_its_own_labels(pair):
                          data={"model": "city", "label_encoding": "model"})
     assert response.status_code == 200 and np.array_equal(decode_ids(response.json()), street)
     # A style is the vae model's business; the city model has no encoder.
-    assert "no style encoder" in synth(pair, png_bytes(street), expect=422, model="city", style_preset="sunset")
+    assert "no style encoder" in synth(pair, png_bytes(street), expect=409, model="city", style_preset="sunset")
 
 
 def test_uploads_are_read_as_the_training_data_stored_ids_unless_told_model(pair):
@@ -391,12 +400,13 @@ def test_bad_label_maps_are_422_with_the_reason(vae):
         assert message in detail, (message, detail)
 
 
-def test_bad_fields_and_styles_are_422(vae, plain):
+def test_bad_fields_and_styles_are_refused(vae, plain):
     label_png = png_bytes(layout())
-    assert "no style encoder" in synth(plain, label_png, expect=422, style_preset="sunset")
-    assert "no style encoder" in synth(plain, label_png, expect=422, style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
-    assert "no style preset named 'nope' (this model has: noise, sunset)" in synth(vae, label_png, expect=422, style_preset="nope")
-    both = synth(vae, label_png, expect=422, style_preset="sunset", style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
+    # 409: valid fields that conflict with the model or with each other; 404: no such preset.
+    assert "no style encoder" in synth(plain, label_png, expect=409, style_preset="sunset")
+    assert "no style encoder" in synth(plain, label_png, expect=409, style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
+    assert "no style preset named 'nope' (this model has: noise, sunset)" in synth(vae, label_png, expect=404, style_preset="nope")
+    both = synth(vae, label_png, expect=409, style_preset="sunset", style_image=png_bytes(np.zeros((32, 32, 3), np.uint8)))
     assert "not both" in both
     assert "style image is not a PNG or JPEG" in synth(vae, label_png, expect=422, style_image=b"GIF89a....")
     assert "style image is 4x4 px" in synth(vae, label_png, expect=422, style_image=png_bytes(np.zeros((4, 4, 3), np.uint8)))

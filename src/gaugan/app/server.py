@@ -40,7 +40,8 @@ from gaugan.app.schemas import (
     ClassInfo, ErrorDetail, ExampleIds, ExampleInfo, Health, LabelEncodingInfo, LabelMapIds, LimitsInfo, ModelInfo, ModelSummary,
     StylePresetInfo,
 )
-from gaugan.app.uploads import UploadError, check_size, decode_label_map, decode_style_image
+from gaugan.app.openapi import install_exact_openapi
+from gaugan.app.uploads import UploadError, check_size, decode_label_map, decode_style_image, format_bytes
 from gaugan.app.worker import InferenceWorker, QueueFull
 from gaugan.pipeline import LabelMapError
 
@@ -64,6 +65,7 @@ PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; b
 ERRORS = {
     400: {"model": ErrorDetail, "description": "malformed Content-Length header"},
     404: {"model": ErrorDetail, "description": "no model of that name (`detail` lists the models), or no such style preset or example"},
+    409: {"model": ErrorDetail, "description": "a style for a model without a style encoder, or both style_image and style_preset"},
     413: {"model": ErrorDetail, "description": "an upload or the request body is over the size limit"},
     422: {"description": "bad input; `detail` names the problem (format, size, unknown colour or class id, bad field)"},
     499: {"description": "the client closed the connection before its picture was ready (the job is dropped)"},
@@ -211,6 +213,7 @@ def create_app(
     app.state.models = served
     app.state.synth = default.synth  # the default model's, for callers of the one-model form
     app.add_middleware(BodySizeLimit, max_bytes=limits.max_body_bytes)
+    install_exact_openapi(app, limits.max_upload_bytes, format_bytes(limits.max_upload_bytes))
 
     def pick(model: str | None) -> ServedModel:
         if not model:  # absent or an empty form field: the default model
@@ -257,7 +260,7 @@ def create_app(
             raise HTTPException(404, f"model {chosen.name!r} has {count} examples" + (f" (0..{count - 1})" if count else ""))
         return chosen.examples[index]
 
-    @app.get("/api/styles/{preset}", summary="Thumbnail of a style preset",
+    @app.get("/api/styles/{preset}", summary="Thumbnail of a style preset", response_class=Response,
              responses={200: {"content": {"image/jpeg": {}}, "description": "JPEG thumbnail"}, **errors(404, 422), **guarded},
              dependencies=guard)
     def style_thumbnail(preset: str, model: Optional[str] = Query(None, description=MODEL_DOC)) -> Response:
@@ -278,9 +281,11 @@ def create_app(
 
     @app.post("/api/labelmap", response_model=LabelMapIds, responses={**errors(400, 404, 413, 422), **guarded}, dependencies=guard,
               summary="Check a label map and return its class ids at the model's size")
-    async def labelmap(label_map: UploadFile = File(description=LABEL_MAP_DOC),
+    async def labelmap(request: Request,
+                       label_map: UploadFile = File(description=LABEL_MAP_DOC),
                        model: Optional[str] = Form(None, description=MODEL_DOC),
                        label_encoding: LabelEncodingName = Form("dataset", description=LABEL_ENCODING_DOC)) -> LabelMapIds:
+        await refuse_repeated_fields(request)
         chosen = pick(model)
         ids = await read_label_map(chosen, label_map, label_encoding)
         return LabelMapIds(width=chosen.width, height=chosen.height, ids=base64.b64encode(ids.astype(np.uint8).tobytes()).decode())
@@ -301,6 +306,7 @@ def create_app(
         model: Optional[str] = Form(None, description=MODEL_DOC),
         label_encoding: LabelEncodingName = Form("dataset", description=LABEL_ENCODING_DOC),
     ) -> Response:
+        await refuse_repeated_fields(request)
         chosen = pick(model)  # first: a request that can never succeed should not be told to retry
         if worker.pending >= limits.queue_size:  # refuse before decoding anything
             return queue_full(QueueFull(worker.retry_after()))
@@ -328,13 +334,13 @@ def create_app(
         if upload is None and preset is None:
             return None
         if not chosen.synth.has_encoder:
-            raise HTTPException(422, "this model has no style encoder: it cannot take a style image or style preset")
+            raise HTTPException(409, "this model has no style encoder: it cannot take a style image or style preset")
         if upload is not None and preset is not None:
-            raise HTTPException(422, "give either style_image or style_preset, not both")
+            raise HTTPException(409, "give either style_image or style_preset, not both")
         if preset is not None:
             if preset not in chosen.presets:
                 known = ", ".join(chosen.presets) or "none"
-                raise HTTPException(422, f"no style preset named {preset!r} (this model has: {known})")
+                raise HTTPException(404, f"no style preset named {preset!r} (this model has: {known})")
             return chosen.presets[preset].image
         data = check_size(await upload.read(limits.max_upload_bytes + 1), limits.max_upload_bytes, "style image")
         return await run_in_threadpool(decode_style_image, data, encoder_input_size(chosen.synth))
@@ -344,6 +350,22 @@ def create_app(
         return JSONResponse({"detail": err.message}, status_code=err.status)
 
     return app
+
+
+FORM_FIELDS = frozenset({"label_map", "seed", "style_image", "style_preset", "model", "label_encoding"})
+
+
+async def refuse_repeated_fields(request: Request) -> None:
+    """422 for one of the API's form fields sent twice: FastAPI would keep one of them silently.
+    (Other fields are ignored, as the schema allows.)"""
+    form = await request.form()  # already parsed for the endpoint's fields: no second read
+    counts: dict[str, int] = {}
+    for key, _ in form.multi_items():
+        if key in FORM_FIELDS:
+            counts[key] = counts.get(key, 0) + 1
+    repeated = sorted(k for k, n in counts.items() if n > 1)
+    if repeated:
+        raise HTTPException(422, f"form field(s) given more than once: {', '.join(repeated)}")
 
 
 def queue_full(full: QueueFull) -> JSONResponse:

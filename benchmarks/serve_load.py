@@ -7,7 +7,9 @@ Starts the server itself (`python -m gaugan.cli serve ...` on a free loopback po
 2. runs ``--clients`` concurrent clients that each send ``--requests`` requests back to back
    (asyncio + httpx, one connection per client, ``--timeout`` seconds per request) and counts
    2xx, 503 (the bounded queue refusing work, deliberately), other 5xx (must be zero) and other
-   failures, with p50 / p95 latency.
+   failures, with p50 / p95 latency. ``--duration S`` makes it a soak: the clients keep sending
+   until S seconds have passed, and the server's resident memory is reported before and after
+   (a leak shows as growth that a longer soak keeps adding to).
 
 The checkpoint is the embedded default model unless ``--checkpoint`` is given.
 ``--random-default`` builds a checkpoint with the default model's exact architecture
@@ -131,18 +133,35 @@ def sequential(url: str, maps: list[bytes], n: int) -> tuple[list[float], list[f
     return latencies, inference
 
 
-async def concurrent(url: str, maps: list[bytes], clients: int, requests: int, timeout: float) -> list[tuple[str, float]]:
-    """(outcome, ms) per request; outcome is the status code as text, or the exception's name."""
+def resident_mib(pid: int) -> float:
+    """The process's resident set size (VmRSS) in MiB, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def concurrent(url: str, maps: list[bytes], clients: int, requests: int, timeout: float,
+                     duration: float | None = None) -> list[tuple[str, float]]:
+    """(outcome, ms) per request; outcome is the status code as text, or the exception's name.
+
+    Each client sends ``requests`` requests, or, with ``duration``, as many as fit in that many seconds.
+    """
     results: list[tuple[str, float]] = []
     start_gate = asyncio.Event()
+
+    def more(r: int, deadline: float) -> bool:
+        return time.monotonic() < deadline if duration else r < requests
 
     async def one_client(k: int) -> None:
         async with httpx.AsyncClient(timeout=timeout) as client:
             await start_gate.wait()
-            for r in range(requests):
+            deadline, r = time.monotonic() + (duration or 0), 0
+            while more(r, deadline):
+                r += 1
                 start = time.perf_counter()
                 try:
-                    response = await post(client, url, maps[(k + r) % len(maps)], k * requests + r)
+                    response = await post(client, url, maps[(k + r) % len(maps)], k * 100_000 + r)
                     outcome = str(response.status_code)
                 except httpx.HTTPError as err:
                     outcome = type(err).__name__
@@ -171,6 +190,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--threads", type=int, help="server's torch threads")
     parser.add_argument("--backend", help="server's --backend")
+    parser.add_argument("--duration", type=float, help="soak: clients send until this many seconds have passed")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="serve_load_"))
@@ -191,9 +211,11 @@ def main() -> int:
         model = httpx.get(url + "/api/model").json()
         maps = label_maps(model)
         single, inference = sequential(url, maps, args.sequential)
+        rss_before = resident_mib(proc.pid)
         wall = time.perf_counter()
-        results = asyncio.run(concurrent(url, maps, args.clients, args.requests, args.timeout)) if args.clients else []
+        results = asyncio.run(concurrent(url, maps, args.clients, args.requests, args.timeout, args.duration)) if args.clients else []
         wall = time.perf_counter() - wall
+        rss_after = resident_mib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -210,7 +232,8 @@ def main() -> int:
     print(f"| client latency, ms (n={len(single)}) | {statistics.median(single):.1f} | {percentile(single, 90):.1f} |")
     print(f"| server inference, ms | {statistics.median(inference):.1f} | {percentile(inference, 90):.1f} |")
     print()
-    print(f"| {args.clients} clients x {args.requests} requests | count |")
+    load = f"{args.clients} clients for {wall:.0f} s" if args.duration else f"{args.clients} clients x {args.requests} requests"
+    print(f"| {load} | count |")
     print("|---|---|")
     print(f"| requests | {len(results)} |")
     print(f"| 2xx | {len(ok)} |")
@@ -220,6 +243,7 @@ def main() -> int:
     print(f"| 2xx latency p50 / p95, ms | {percentile(ok, 50):.0f} / {percentile(ok, 95):.0f} |")
     print(f"| 503 latency p50 / p95, ms | {percentile(refused, 50):.0f} / {percentile(refused, 95):.0f} |")
     print(f"| throughput, pictures/s | {len(ok) / max(wall, 1e-9):.1f} |")
+    print(f"| server RSS before / after, MiB | {rss_before:.0f} / {rss_after:.0f} ({rss_after - rss_before:+.0f}) |")
     verdict = "meets" if statistics.median(single) < TARGET_MS else "misses"
     print(f"\nsingle-request median {statistics.median(single):.1f} ms {verdict} the {TARGET_MS} ms target")
     return 1 if server_errors or other else 0

@@ -47,6 +47,10 @@ def test_train_segmenter_train_generator_then_evaluate_through_the_cli(shared_da
         assert 0.0 <= result[key] <= 1.0, key
     # The segmenter saw real photos; a 2-step generator's output is nearly flat grey.
     assert result["accuracy_real"] > result["accuracy"]
+    # IoU per class by name; their mean over the classes present is the mIoU.
+    present = [v for v in result["class_iou_real"].values() if v is not None]
+    assert len(result["class_iou_real"]) == 182 and math.isclose(sum(present) / len(present), result["miou_real"], rel_tol=1e-9)
+    assert "IoU per class (generated / real)" in printed
     assert math.isfinite(result["fid"]) and result["fid"] > 0
     # The realism scores that need no downloaded weights run too: C2ST by default, FSD with our segmenter.
     assert result["c2st_pairs"] == 8 and 0.0 <= result["c2st_accuracy"] <= 1.0

@@ -37,6 +37,9 @@ class EvaluationResult:
     accuracy: float | None = None
     miou_real: float | None = None
     accuracy_real: float | None = None
+    # Class name -> IoU on the generated / real pictures (None: absent from both labels and predictions).
+    class_iou: dict[str, float | None] | None = None
+    class_iou_real: dict[str, float | None] | None = None
     fid: float | None = None
     kid: float | None = None
     kid_std: float | None = None
@@ -64,6 +67,11 @@ class EvaluationResult:
         ]
         if self.miou_real is not None:
             lines.append(f"{'real (segmenter ref.)':<22}{fmt(self.miou_real, 100):>8}{fmt(self.accuracy_real, 100):>8}{'':>8}")
+        if self.class_iou is not None:
+            lines.append("IoU per class (generated / real): " + ", ".join(
+                f"{name} {fmt(value, 100)}" + (f"/{fmt((self.class_iou_real or {}).get(name), 100)}" if self.class_iou_real else "")
+                for name, value in self.class_iou.items()
+                if value is not None or (self.class_iou_real or {}).get(name) is not None))  # classes present only
         if self.kid is not None:
             lines.append(f"KID {self.kid * 1000:.2f} +- {self.kid_std * 1000:.2f} (x 1e-3)")
         if self.c2st_accuracy is not None:
@@ -154,12 +162,15 @@ def evaluate(
             if cached_real is None:
                 real_features.append(inception((batch["image"] + 1) / 2).double().numpy())
     result = EvaluationResult(images=count)
+    def by_name(iou: list[float]) -> dict[str, float | None]:
+        return {name: (None if value != value else value) for name, value in zip(labels.names, iou)}  # NaN -> None
+
     if confusion is not None:
         scores = confusion.result()
-        result.miou, result.accuracy = scores.miou, scores.accuracy
+        result.miou, result.accuracy, result.class_iou = scores.miou, scores.accuracy, by_name(scores.per_class_iou)
     if confusion_real is not None:
         scores = confusion_real.result()
-        result.miou_real, result.accuracy_real = scores.miou, scores.accuracy
+        result.miou_real, result.accuracy_real, result.class_iou_real = scores.miou, scores.accuracy, by_name(scores.per_class_iou)
     if features is not None and count >= 2:
         result.fsd = frechet_segmenter_distance(np.concatenate(real_seg_features), np.concatenate(fake_seg_features))
         dims = real_seg_features[0].shape[1]

@@ -1,9 +1,10 @@
 """Render the README's pictures of the street model into docs/, from CamVid val (never trained on).
 
-    python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs]
+    python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs] [--pilot RUN/final]
 
 streets-heldout.png: label | real frame | generated (its style, through the encoder) | seeds 0, 1, 2
-for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset.
+for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset;
+with --pilot, streets-vs-pilot.png: label | real | the 128x96 pilot (bicubic x2) | the model (seed 0).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="CamVid root (SegNet layout)")
     parser.add_argument("-o", "--output", type=Path, default=Path("docs"))
     parser.add_argument("--rows", type=int, default=6)
+    parser.add_argument("--pilot", type=Path, help="checkpoint of the issue's 128x96 pilot, for streets-vs-pilot.png")
     args = parser.parse_args()
     directory = resolve_checkpoint(args.checkpoint)
     synth = Synthesizer.from_pretrained(directory)
@@ -54,6 +56,17 @@ def main() -> None:
     references = [np.asarray(Image.open(p).convert("RGB").resize((width, height))) for p in styles]
     grid([row, [np.full_like(row[0], 255)] + references], scale=1).save(args.output / "streets-styles.png")
     print(f"wrote {args.output / 'streets-heldout.png'} and {args.output / 'streets-styles.png'} (styles: {', '.join(p.stem for p in styles)})")
+
+    if args.pilot:
+        pilot = Synthesizer.from_pretrained(args.pilot)
+        rows = []
+        for index in picks:
+            item = val[int(index)]
+            ids = item["label"]
+            small = np.asarray(pilot(ids).resize((width, height), Image.Resampling.BICUBIC))  # ids resized to 128x96 inside
+            rows.append([colorize(ids, synth.labels), to_uint8(item["image"]), small, np.asarray(synth(ids, seed=0))])
+        grid(rows, scale=1).save(args.output / "streets-vs-pilot.png")
+        print(f"wrote {args.output / 'streets-vs-pilot.png'}")
 
 
 if __name__ == "__main__":

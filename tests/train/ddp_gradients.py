@@ -6,7 +6,6 @@ with one process holding the whole batch, and (run as a script under torchrun) o
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

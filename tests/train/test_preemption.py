@@ -5,7 +5,6 @@ process, and to torchrun's agent with 2 gloo ranks."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal

@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from gaugan.models.checksums import CHECKSUMS_FILE, DamagedCheckpoint, verify_checksums, write_checksums
+from gaugan.models.checksums import DamagedCheckpoint, verify_checksums, write_checksums
 from gaugan.models.weights import CheckpointError, read_safetensors, write_safetensors_atomic
 
 STATE_FILE = "state.json"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from painter_helpers import build_checkpoint, build_city_checkpoint
+from painter_helpers import TOKEN, build_checkpoint, build_city_checkpoint
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +73,6 @@ def live_server(checkpoints, tmp_path_factory):
     """Base URL of `gaugan serve <vae checkpoint> <city checkpoint>` in a subprocess (uvicorn, loopback)."""
     with serve_process([str(checkpoints["vae"]), str(checkpoints["city"])], tmp_path_factory.mktemp("serve") / "serve.log") as url:
         yield url
-
-
-TOKEN = "s3cret-token"
 
 
 @pytest.fixture(scope="session")

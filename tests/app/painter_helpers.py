@@ -15,6 +15,7 @@ from gaugan.labels import LabelEncoding, LabelSet
 from gaugan.models import ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
 
 SIZE = 64
+TOKEN = "s3cret-token"  # of the `token_server` fixture (gaugan serve --token)
 LABELS = LabelSet(
     names=("sky", "sea", "grass", "tree"),
     colors=((120, 170, 255), (20, 60, 160), (90, 190, 60), (20, 90, 30)),

@@ -8,10 +8,9 @@ from __future__ import annotations
 import httpx
 import numpy as np
 import pytest
-from conftest import TOKEN
+from browser_helpers import CHROMIUM, FLAGS, result, settle
 from fastapi.testclient import TestClient
-from painter_helpers import layout, png_bytes
-from test_browser import CHROMIUM, FLAGS, result, settle
+from painter_helpers import TOKEN, layout, png_bytes
 
 from gaugan.app.server import create_app
 from gaugan.cli import main

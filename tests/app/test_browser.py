@@ -10,32 +10,22 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
+from browser_helpers import CHROMIUM, FLAGS, result, settle
 from painter_helpers import CITY_LABELS, CITY_SIZE, CITY_SKY, GRASS, LABELS, SEA, SIZE, SKY, TREE, city_examples, png_bytes
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)"
 )
 
-READ_RESULT = """async () => {
-  const img = document.getElementById("result");
-  await img.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data);
-}"""
 READ_LABEL_COLOURS = """() => {
   const c = document.getElementById("labels");
   return Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data);
@@ -69,16 +59,6 @@ def page(browser, live_server):
     page.close()
     deliberate = "status of 422"  # the bad label map upload in the second test
     assert [e for e in errors if deliberate not in e] == [], errors  # no script errors, no CSP violations
-
-
-def settle(page) -> None:
-    """Wait until the newest label map has been rendered (the app's own idle probe)."""
-    page.wait_for_function("() => gaugan.idle()", timeout=30_000)
-    assert page.evaluate("gaugan.state.shownSeq === gaugan.state.seq"), page.inner_text("#status")
-
-
-def result(page, size=(SIZE, SIZE)) -> np.ndarray:
-    return np.array(page.evaluate(READ_RESULT), np.int16).reshape(*size, 4)[..., :3]
 
 
 def ids(page, size=(SIZE, SIZE)) -> np.ndarray:
@@ -284,8 +264,12 @@ def test_model_picker_switches_model_size_examples_and_palette(browser, live_ser
     page.click("#clear")
     assert not np.array_equal(ids(page, CITY_SIZE), second)
     page.set_input_files("#upload-labels", str(saved))
-    page.wait_for_function("() => document.getElementById('status').textContent.startsWith('loaded labelmap_ids.png')")
-    assert np.array_equal(ids(page, CITY_SIZE), second)
+    # Wait on the canvas, not on the status line: the next picture's status may replace "loaded ..."
+    # before a poll sees it.
+    deadline = time.monotonic() + 30
+    while not np.array_equal(ids(page, CITY_SIZE), second):
+        assert time.monotonic() < deadline, page.inner_text("#status")
+        time.sleep(0.05)
     settle(page)
     # Or in the model's own ids, when asked.
     page.select_option("#ids-encoding", "model")

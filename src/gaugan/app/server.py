@@ -36,13 +36,14 @@ from gaugan.app.access import token_guard
 from gaugan.app.catalog import PainterModel, encoder_input_size, model_size
 from gaugan.app.extras import Example, PainterSettings, StylePreset
 from gaugan.app.limits import BodySizeLimit, Limits
+from gaugan.app.openapi import install_exact_openapi
 from gaugan.app.schemas import (
     ClassInfo, ErrorDetail, ExampleIds, ExampleInfo, Health, LabelEncodingInfo, LabelMapIds, LimitsInfo, ModelInfo, ModelSummary,
     StylePresetInfo,
 )
-from gaugan.app.openapi import install_exact_openapi
 from gaugan.app.uploads import UploadError, check_size, decode_label_map, decode_style_image, format_bytes
 from gaugan.app.worker import InferenceWorker, QueueFull
+from gaugan.labels import LABEL_ENCODINGS
 from gaugan.pipeline import LabelMapError
 
 log = logging.getLogger("gaugan.app")
@@ -58,7 +59,7 @@ SEED_MAX = 2**31 - 1
 LABEL_MAP_DOC = "PNG: one-channel class ids, or RGB(A) in the model's palette; 1/8 to 8 times the model's size"
 LABEL_ENCODING_DOC = ("how a one-channel label map stores ids: 'dataset' as the model's training data stores them "
                       "(its `label_encoding`, e.g. ADE20K 0 = unlabeled), 'model' the ids of `classes`")
-LabelEncodingName = Literal["dataset", "model"]  # gaugan.labels.LABEL_ENCODINGS, spelled out for the schema
+LabelEncodingName = Literal[LABEL_ENCODINGS]  # an enum in the schema
 MODEL_DOC = "name of the model (see GET /api/models); default: the first one"
 # The page needs nothing from elsewhere; blob: for the result images the script builds.
 PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"

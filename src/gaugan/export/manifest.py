@@ -7,10 +7,11 @@ from, so a reader can tell a current export from a stale one (`export_is_current
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from gaugan.models.checksums import sha256_of
 
 MANIFEST_FILE = "manifest.json"
 FORMAT_NAME = "gaugan-onnx"
@@ -23,9 +24,8 @@ class ExportError(RuntimeError):
     """An export that cannot be made, verified or used (the message names the reason)."""
 
 
-def file_digest(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+# One SHA-256 of a file for the whole project: the checkpoints' checksums.json uses it too.
+file_digest = sha256_of
 
 
 def checkpoint_fingerprint(checkpoint: str | Path) -> dict[str, str]:

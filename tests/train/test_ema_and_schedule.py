@@ -33,6 +33,37 @@ def test_ema_before_start_step_is_a_copy():
     assert torch.equal(ema.shadow.weight, model.weight)
 
 
+def _share_of_initial_weights(ema_kwargs: dict, steps: int) -> float:
+    """EMA of a weight that is 0 at init and 1 after every training step: 1 - EMA = the initial weights' share."""
+    model = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        model.weight.zero_()
+    ema = EMA(model, **ema_kwargs)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    for step in range(steps):
+        ema.update(model, step)
+    return 1.0 - float(ema.shadow.weight)
+
+
+def test_without_warm_up_an_early_ema_is_mostly_the_initial_weights():
+    assert abs(_share_of_initial_weights({"decay": 0.999}, 400) - 0.999**400) < 1e-4  # 67%
+
+
+def test_ema_warm_up_leaves_no_initial_weights_and_reaches_the_configured_decay():
+    assert _share_of_initial_weights({"decay": 0.999, "rampup": 0.05}, 400) < 1e-6
+    ema = EMA(torch.nn.Linear(1, 1), decay=0.999, rampup=0.05)
+    decays = [ema.decay_at(step) for step in range(20000)]
+    assert decays[0] == 0.0 and all(a <= b for a, b in zip(decays, decays[1:]))  # grows with the step
+    # Half-life capped at 5% of the steps: at step 400, 20 updates.
+    assert abs(ema.decay_at(400) - 0.5 ** (1 / 20)) < 1e-12
+    full = ema.full_decay_step()
+    assert 13000 < full < 14500 and decays[full] == 0.999 and decays[full - 1] < 0.999
+    # A later start shifts the whole schedule.
+    late = EMA(torch.nn.Linear(1, 1), decay=0.999, start_step=100, rampup=0.05)
+    assert late.decay_at(99) == 0.0 and late.decay_at(100) == 0.0 and late.decay_at(500) == ema.decay_at(400)
+
+
 def test_refreshed_spectral_vectors_give_the_true_largest_singular_value():
     torch.manual_seed(0)
     conv = torch.nn.utils.parametrizations.spectral_norm(torch.nn.Conv2d(4, 6, 3))

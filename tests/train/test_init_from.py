@@ -43,7 +43,7 @@ def test_a_new_run_starts_from_the_checkpoint_generator_and_encoder(tmp_path, pr
 
 
 def test_a_checkpoint_of_another_architecture_is_refused_by_field(tmp_path, pretrained):
-    with pytest.raises(ValueError, match=r"generator config differs from this run's in ngf"):
+    with pytest.raises(ValueError, match=r"its generator \(SPADEGenerator\) differs from this run.s \(SPADEGenerator\) in ngf"):
         Trainer(_config(tmp_path, "wide", ngf=16, init_from=str(pretrained)), ToyPairs(n=4), show_progress=False)
     with pytest.raises(ValueError, match="it has an encoder, this run does not"):
         Trainer(_config(tmp_path, "novae", use_vae=False, init_from=str(pretrained)), ToyPairs(n=4), show_progress=False)

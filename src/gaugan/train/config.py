@@ -75,11 +75,19 @@ class TrainConfig:
     # (gaugan.nn.label_lookup): the same function and gradients, less work. None: on for CPU
     # training, off on CUDA (where it has not been measured).
     label_lookup: bool | None = None
-    # A checkpoint directory (save_pretrained format: a run's final/) or an embedded model's name
-    # ("streets", "landscapes", "default") whose generator and encoder weights start a new run; D starts fresh.
+    # A checkpoint directory (save_pretrained format: a run's final/; or a training run / checkpoint), or an
+    # embedded model's name ("streets", "landscapes", "default") whose generator and encoder weights start a
+    # new run; D starts fresh. Another label set fine-tunes: class-dependent tensors are rebuilt (train/transfer.py).
     init_from: str | None = None
+    # Fine-tuning to another label set: run class name -> the pretrained model's class name, for
+    # classes whose names differ ({"sky": "sky-other"}); same-named classes are matched anyway.
+    init_from_classes: dict[str, str] | None = None
     ema_decay: float | None = 0.999  # None disables the EMA generator
     ema_start: int = 0  # copy G into the EMA until this step
+    # EMA warm-up (stylegan2-ada's ema_rampup): the average's half-life is at most ema_rampup x step,
+    # so an early export is never mostly the initial weights; the decay reaches ema_decay after
+    # 13,860 steps (0.999, 0.05) and stays there. None: the fixed decay from ema_start on.
+    ema_rampup: float | None = 0.05
 
     # bookkeeping
     output_dir: str = "runs/gaugan"
@@ -113,6 +121,8 @@ class TrainConfig:
             raise ValueError(f"label_lookup must be true, false or null (auto), got {self.label_lookup!r}")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
+        if self.ema_rampup is not None and not self.ema_rampup > 0:
+            raise ValueError(f"ema_rampup must be positive or null, got {self.ema_rampup}")
 
     @property
     def lr_generator(self) -> float:

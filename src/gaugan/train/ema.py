@@ -1,13 +1,18 @@
 """Exponential moving average of the generator's weights (as in imaginaire and OASIS).
 
 The EMA generator is what gets exported: it gives smoother, usually better images than the raw
-weights. Its batch-norm running statistics are not averaged weights but statistics of the data,
+weights. A fixed decay of 0.999 from step 0 leaves 0.999^400 = 67% of the *initial* weights in the
+average after 400 steps, so an early export is mostly noise; the warm-up (``rampup``, as
+stylegan2-ada's ``ema_rampup``) caps the average's half-life at ``rampup * step`` steps, so the
+decay grows with the step and reaches ``decay`` after ``ln 0.5 / (rampup ln decay)`` steps
+(13,860 for 0.999 and 0.05); later it is the plain fixed-decay EMA. Its batch-norm running statistics are not averaged weights but statistics of the data,
 so `recompute_batchnorm_statistics` re-estimates them with the EMA weights before export.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from typing import Callable, Iterable
 
 import torch
@@ -23,14 +28,36 @@ class EMA:
     power iterations on the shadow's own weights before it is used.
     """
 
-    def __init__(self, model: nn.Module, decay: float = 0.999, start_step: int = 0) -> None:
+    def __init__(self, model: nn.Module, decay: float = 0.999, start_step: int = 0, rampup: float | None = None) -> None:
         self.decay = decay
         self.start_step = start_step
+        self.rampup = rampup
         self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
+
+    def decay_at(self, step: int) -> float:
+        """The decay used by the update after training step ``step`` (0-based).
+
+        0 (a copy) before ``start_step``; with ``rampup``, min(decay, 0.5 ** (1 / (rampup * t))) for
+        the t-th averaged update, i.e. a half-life of at most ``rampup * t`` updates.
+        """
+        if step < self.start_step:
+            return 0.0
+        if self.rampup is None:
+            return self.decay
+        updates = step - self.start_step  # 0 for the first averaged update: a copy
+        if updates == 0:
+            return 0.0
+        return min(self.decay, 0.5 ** (1.0 / (self.rampup * updates)))
+
+    def full_decay_step(self) -> int:
+        """The first step at which `decay_at` is the configured decay."""
+        if self.rampup is None:
+            return self.start_step
+        return self.start_step + math.ceil(math.log(0.5) / (self.rampup * math.log(self.decay)))
 
     @torch.no_grad()
     def update(self, model: nn.Module, step: int) -> None:
-        decay = 0.0 if step < self.start_step else self.decay
+        decay = self.decay_at(step)
         model_state = model.state_dict()
         for name, value in self.shadow.state_dict().items():
             source = model_state[name]

@@ -122,7 +122,7 @@ class Trainer:
         if config.channels_last:
             for module in self._modules():
                 module.to(memory_format=torch.channels_last)
-        self.ema = EMA(self.generator, config.ema_decay, config.ema_start) if config.ema_decay else None
+        self.ema = EMA(self.generator, config.ema_decay, config.ema_start, config.ema_rampup) if config.ema_decay else None
 
         g_params = list(self.generator.parameters()) + (list(self.encoder.parameters()) if self.encoder else [])
         self.optimizers = make_optimizers(config, g_params, self.discriminator.parameters())
@@ -165,25 +165,43 @@ class Trainer:
 
     # ---- set-up helpers ------------------------------------------------------------------------
     def _initialise_from(self, checkpoint: str) -> None:
-        """Copy G (and E) weights from a pretrained checkpoint of the same architecture and labels."""
+        """Copy G (and E) weights from a pretrained checkpoint of the same architecture.
+
+        Another label set is fine-tuning: the class-dependent tensors are rebuilt (`transfer`), the
+        run prints which tensors were kept, copied or fresh and writes it to ``init_from.json``.
+        """
         from gaugan.default_model import resolve_checkpoint
 
         directory = resolve_checkpoint(checkpoint)
         source = GauGAN.from_pretrained(directory)
-        if source.labels != self.labels:
-            raise ValueError(f"init_from {directory}: its label set ({source.labels.dataset}, {source.labels.semantic_channels} "
-                             f"channels) is not this dataset's ({self.labels.dataset}, {self.labels.semantic_channels} channels)")
         if (source.encoder is None) != (self.encoder is None):
             raise ValueError(f"init_from {directory}: it has {'an' if source.encoder is not None else 'no'} encoder, this run "
                              f"{'does not' if source.encoder is not None else 'does'} (use_vae)")
+        same_labels = source.labels == self.labels
         pairs = [("generator", source.generator, self.generator), ("encoder", source.encoder, self.encoder)]
         for name, loaded, target in pairs:
-            if loaded is not None and loaded.config != target.config:
-                fields = [k for k, v in vars(target.config).items() if getattr(loaded.config, k, None) != v]
-                raise ValueError(f"init_from {directory}: its {name} config differs from this run's in {', '.join(fields)}")
-        for _, loaded, target in pairs:
-            if loaded is not None:
-                load_state_dict_checked(target, loaded.state_dict(), str(directory))
+            ignored = () if same_labels or name != "generator" else ("semantic_channels",)
+            if loaded is not None and (type(loaded) is not type(target) or any(
+                    getattr(loaded.config, k, None) != v for k, v in vars(target.config).items() if k not in ignored)):
+                fields = [k for k, v in vars(target.config).items() if k not in ignored and getattr(loaded.config, k, None) != v]
+                raise ValueError(f"init_from {directory}: its {name} ({type(loaded).__name__}) differs from this run's "
+                                 f"({type(target).__name__}) in {', '.join(fields) or 'its type'}")
+        if source.encoder is not None:
+            load_state_dict_checked(self.encoder, source.encoder.state_dict(), str(directory))
+        if same_labels:
+            if self.config.init_from_classes:
+                raise ValueError("init_from_classes is for a pretrained model with another label set; this one has the run's")
+            load_state_dict_checked(self.generator, source.generator.state_dict(), str(directory))
+            return
+        from gaugan.train.transfer import transfer_generator
+
+        report = transfer_generator(source.generator, source.labels, self.generator, self.labels, self.config.init_from_classes)
+        if self.dist.is_main:
+            print(f"gaugan train: init_from {checkpoint} with another label set ({len(source.labels.names)} -> "
+                  f"{len(self.labels.names)} classes): {report.summary()}", file=sys.stderr)
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            record = {"init_from": str(checkpoint), "directory": str(directory), **report.to_dict()}
+            (self.output_dir / "init_from.json").write_text(json.dumps(record, indent=2) + "\n")
 
     def _modules(self) -> list[nn.Module]:
         return [m for m in (self.generator, self.discriminator, self.encoder) if m is not None]

@@ -8,7 +8,7 @@ import sys
 
 # Sub-commands living in other sub-packages register themselves through a `register(subparsers)`
 # function, so this file stays a thin dispatcher.
-_PLUGIN_MODULES = ("gaugan.data.cli", "gaugan.train.cli", "gaugan.synthesize", "gaugan.eval.cli", "gaugan.landscapes.cli", "gaugan.app.cli", "gaugan.export.cli")
+_PLUGIN_MODULES = ("gaugan.data.cli", "gaugan.train.cli", "gaugan.synthesize", "gaugan.eval.cli", "gaugan.landscapes.cli", "gaugan.app.cli", "gaugan.export.cli", "gaugan.weight_files.cli")
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:

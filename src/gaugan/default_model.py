@@ -70,14 +70,27 @@ def is_model_name(name: str | Path | None) -> bool:
     return name is None or str(name) == "default" or str(name) in EMBEDDED_MODELS
 
 
-def resolve_checkpoint(name: str | Path | None) -> Path:
+def resolve_checkpoint(name: str | Path | None, raw: bool = False, step: int | None = None) -> Path:
     """A checkpoint argument as the commands take it: a directory, an embedded model's name, or None /
     "default" for the default embedded model. A directory of the same name as a model wins only when
-    given as a path (``./streets``)."""
-    if name is None or str(name) == "default":
-        return default_checkpoint()
-    if str(name) in EMBEDDED_MODELS:
-        return embedded_checkpoint(str(name))
+    given as a path (``./streets``).
+
+    A training run or a training checkpoint is exported first (`gaugan.train.exported`: the EMA
+    generator with re-estimated batch-norm statistics, or the trained one with ``raw``; a run's
+    newest checkpoint unless ``step``), and the export's directory is returned.
+    """
+    if name is None or str(name) == "default" or str(name) in EMBEDDED_MODELS:
+        if raw or step is not None:
+            raise ValueError(f"--raw and --step apply to training runs and checkpoints, not to the embedded model {display_name(name)!r}")
+        return default_checkpoint() if name is None or str(name) == "default" else embedded_checkpoint(str(name))
+    from gaugan.train.exported import inference_checkpoint, is_training_path
+
+    if is_training_path(name):
+        import sys
+
+        return inference_checkpoint(name, step=step, raw=raw, log=lambda line: print(f"gaugan: {line}", file=sys.stderr))
+    if raw or step is not None:
+        raise ValueError(f"--raw and --step apply to training runs and checkpoints; {name} is not one")
     return Path(name)
 
 

@@ -65,15 +65,18 @@ def save_atomic(image: Image.Image, path: Path) -> None:
 
 
 CHECKPOINT_HELP = (
-    'checkpoint directory (config.json + generator.safetensors), or an embedded model: "streets" (street photos), '
+    'checkpoint directory (config.json + generator.safetensors), a training run or one of its checkpoints '
+    '(RUN/checkpoints/step_N: exported first, EMA generator), or an embedded model: "streets" (street photos), '
     '"landscapes", "default" (the first of them this install has)'
 )
+RAW_HELP = "with a training run or checkpoint: the trained generator instead of its EMA average"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("synthesize", help="turn label maps into pictures with a trained checkpoint")
     parser.add_argument("checkpoint", help=CHECKPOINT_HELP)
     parser.add_argument("inputs", nargs="*", help="label-map PNGs (class ids or palette colours) or folders of them")
+    parser.add_argument("--raw", action="store_true", help=RAW_HELP)
     parser.add_argument("--examples", action="store_true", help="also paint the example layouts shipped with the model (its examples/ folder)")
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--seeds", type=parse_seeds, default=[0], help="e.g. 0-7 for eight variations (encoder models)")
@@ -99,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     from gaugan.pipeline import LabelMapError, Synthesizer
 
     try:
-        directory = resolve_checkpoint(args.checkpoint)
+        directory = resolve_checkpoint(args.checkpoint, raw=args.raw)
         synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend,
                                             label_encoding=args.label_encoding)
     except (CheckpointError, ExportError, ValueError, FileNotFoundError) as err:

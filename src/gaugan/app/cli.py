@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="checkpoint directories or embedded model names (streets, landscapes, default); the first is the page's "
              "default model. Default: every embedded model of this install",
     )
+    parser.add_argument("--raw", action="store_true",
+                        help="for training runs and checkpoints among CHECKPOINT: the trained generators instead of their EMA averages")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--backend", choices=BACKENDS, default="auto", help=BACKEND_HELP)
@@ -42,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def checkpoint_arguments(arguments: list[str]) -> list[tuple[str, Path, str]]:
+def checkpoint_arguments(arguments: list[str], raw: bool = False) -> list[tuple[str, Path, str]]:
     """(name, directory, description) per checkpoint argument; raises with a message for the user.
 
     Checked before any model is loaded: a typo in the last argument should not cost loading the others.
@@ -54,8 +56,10 @@ def checkpoint_arguments(arguments: list[str]) -> list[tuple[str, Path, str]]:
     if not arguments:
         arguments = default_model.embedded_models() or [str(default_model.default_checkpoint())]
     resolved = []
+    from gaugan.train.exported import is_training_path
+
     for argument in arguments:
-        directory = default_model.resolve_checkpoint(argument)
+        directory = default_model.resolve_checkpoint(argument, raw=raw and is_training_path(argument))
         if not directory.is_dir():
             raise FileNotFoundError(f"checkpoint directory not found: {directory}")
         name = default_model.display_name(argument)
@@ -80,7 +84,7 @@ def load_app(args: argparse.Namespace):
     models = {
         name: PainterModel.from_checkpoint(directory, description=description, device=args.device,
                                            precision=args.precision, backend=args.backend)
-        for name, directory, description in checkpoint_arguments(args.checkpoints)
+        for name, directory, description in checkpoint_arguments(args.checkpoints, raw=getattr(args, "raw", False))
     }
     return create_app(models, limits=limits, token=args.token)
 

@@ -12,7 +12,10 @@ from gaugan.eval.two_sample import C2STSettings
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate = subparsers.add_parser("evaluate", help="mIoU, accuracy (segmenter), C2ST, FSD and FID/KID of a checkpoint on a dataset split")
-    evaluate.add_argument("checkpoint", help="checkpoint directory, or \"default\" for the embedded landscape model")
+    evaluate.add_argument("checkpoint", nargs="?",
+                          help="checkpoint directory, a training run or one of its checkpoints (exported first), or an "
+                               "embedded model (streets, landscapes, default); omit it to score pictures with --images")
+    evaluate.add_argument("--raw", action="store_true", help="with a training run or checkpoint: the trained generator, not its EMA average")
     _dataset_args(evaluate, default_split="val")
     evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx")
     evaluate.add_argument("--segmenter-input", default="minus1_1", choices=("minus1_1", "zero_one", "imagenet"))
@@ -100,7 +103,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     _set_threads(args.threads)
     try:
-        model = GauGAN.from_pretrained(resolve_checkpoint(args.checkpoint))
+        model = GauGAN.from_pretrained(resolve_checkpoint(args.checkpoint, raw=args.raw))
         size = model.generator.config.output_size
         dataset = _dataset(args, args.split, size)
         if dataset.labels.names != model.labels.names:

@@ -17,9 +17,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.cache import cache_path
+
 INCEPTION_FILE_NAME = "pt_inception-2015-12-05-6726825d.pth"
 INCEPTION_ENV_VAR = "GAUGAN_INCEPTION_WEIGHTS"
-DEFAULT_INCEPTION_PATH = Path.home() / ".cache" / "gaugan" / INCEPTION_FILE_NAME
+# Kept for backwards compatibility: the default as it was at import time. The resolver asks
+# `gaugan.cache` at call time, so $GAUGAN_CACHE_DIR set later is honoured.
+DEFAULT_INCEPTION_PATH = cache_path(INCEPTION_FILE_NAME)
 FEATURE_DIM = 2048
 
 
@@ -210,17 +214,22 @@ class FIDInceptionV3(nn.Module):
 
 
 def resolve_inception_weights(path: str | os.PathLike | None = None) -> Path:
-    """``path``, else $GAUGAN_INCEPTION_WEIGHTS, else ~/.cache/gaugan/<file>; a clear error if none exists."""
+    """``path``, else $GAUGAN_INCEPTION_WEIGHTS, else <cache dir>/<file>; a clear error if none exists.
+
+    The cache dir is $GAUGAN_CACHE_DIR, else ~/.cache/gaugan (`gaugan.cache`), where
+    ``gaugan weights fetch inception`` puts the file.
+    """
     candidates = [Path(path)] if path else []
     if not path and os.environ.get(INCEPTION_ENV_VAR):
         candidates.append(Path(os.environ[INCEPTION_ENV_VAR]))
     if not path:
-        candidates.append(DEFAULT_INCEPTION_PATH)
+        candidates.append(cache_path(INCEPTION_FILE_NAME))
     for candidate in candidates:
         if candidate.is_file():
             return candidate
     looked = ", ".join(str(c) for c in candidates)
     raise InceptionWeightsMissing(
         f"FID/KID need the FID Inception weights {INCEPTION_FILE_NAME!r} (the file pytorch-fid uses; 91 MB). "
-        f"Looked in: {looked}. Copy the file there, or point --inception-weights / ${INCEPTION_ENV_VAR} at it."
+        f"Looked in: {looked}. Run `gaugan weights fetch inception` (or `gaugan weights add FILE` for a copy you "
+        f"have), copy the file there, or point --inception-weights / ${INCEPTION_ENV_VAR} at it."
     )

@@ -14,9 +14,13 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from gaugan.cache import cache_path
+
 VGG19_FILE_NAME = "vgg19-dcbb9e9d.pth"
 VGG19_ENV_VAR = "GAUGAN_VGG19_WEIGHTS"
-DEFAULT_VGG19_PATH = Path.home() / ".cache" / "gaugan" / VGG19_FILE_NAME
+# Kept for backwards compatibility: the default as it was at import time. The resolver asks
+# `gaugan.cache` at call time, so $GAUGAN_CACHE_DIR set later is honoured.
+DEFAULT_VGG19_PATH = cache_path(VGG19_FILE_NAME)
 
 # torchvision's configuration "E": channel counts, "M" = 2x2 max pool.
 _CFG_E = (64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M")
@@ -41,12 +45,16 @@ def _vgg19_features(depth: int) -> nn.Sequential:
 
 
 def resolve_vgg19_weights(path: str | os.PathLike | None = None) -> Path:
-    """The weight file to use: ``path``, else $GAUGAN_VGG19_WEIGHTS, else ~/.cache/gaugan/<file>."""
+    """The weight file to use: ``path``, else $GAUGAN_VGG19_WEIGHTS, else <cache dir>/<file>.
+
+    The cache dir is $GAUGAN_CACHE_DIR, else ~/.cache/gaugan (`gaugan.cache`), where
+    ``gaugan weights fetch vgg19`` puts the file.
+    """
     candidates = [Path(path)] if path else []
     if not path and os.environ.get(VGG19_ENV_VAR):
         candidates.append(Path(os.environ[VGG19_ENV_VAR]))
     if not path:
-        candidates.append(DEFAULT_VGG19_PATH)
+        candidates.append(cache_path(VGG19_FILE_NAME))
     for candidate in candidates:
         if candidate.is_file():
             return candidate
@@ -54,8 +62,8 @@ def resolve_vgg19_weights(path: str | os.PathLike | None = None) -> Path:
     raise VGG19WeightsMissing(
         "The VGG19 perceptual loss needs the ImageNet VGG19 weights in torchvision's format, the file "
         f"{VGG19_FILE_NAME!r} (what torchvision.models.vgg19(weights='IMAGENET1K_V1') downloads; 548 MB). "
-        f"Looked in: {looked}. Copy the file there, point ${VGG19_ENV_VAR} or --vgg-weights at it, "
-        "or train without the VGG loss."
+        f"Looked in: {looked}. Run `gaugan weights fetch vgg19` (or `gaugan weights add FILE` for a copy you have), "
+        f"copy the file there, point ${VGG19_ENV_VAR} or --vgg-weights at it, or train without the VGG loss."
     )
 
 

@@ -264,15 +264,16 @@ class Trainer:
         self.step, self.epoch, self.batch_in_epoch = payload["step"], payload["epoch"], payload["batch_in_epoch"]
         self.last_losses = payload.get("losses", {})
 
-    def export(self, directory: Path | None = None, bn_batches: int = 20) -> Path:
+    def export(self, directory: Path | None = None, bn_batches: int = 20, use_ema: bool = True) -> Path:
         """Write an inference checkpoint (config.json + generator [+ encoder]) for `GauGAN.from_pretrained`.
 
-        With EMA, the averaged generator is exported after its spectral-norm vectors are refreshed
-        and its batch-norm statistics re-estimated on up to ``bn_batches`` training batches.
+        With EMA (unless ``use_ema`` is False), the averaged generator is exported after its
+        spectral-norm vectors are refreshed and its batch-norm statistics re-estimated on up to
+        ``bn_batches`` training batches.
         """
         directory = Path(directory) if directory else self.output_dir / "final"
         generator = self.generator
-        if self.ema is not None:
+        if self.ema is not None and use_ema:
             generator = self.ema.shadow
             refresh_spectral_vectors(generator)
             batches = (b for i, b in enumerate(self._loader(epoch=-1, start=0)) if i < bn_batches)

@@ -37,45 +37,13 @@ import torch
 from PIL import Image
 
 from gaugan.backends import BACKENDS
-from gaugan.data.errors import DatasetError
-from gaugan.data.labelsets import ids_from_colors
+from gaugan.data.label_maps import LabelMapError, check_id_range, label_ids_from_image
 from gaugan.data.transforms import resize_ids
-from gaugan.labels import LABEL_ENCODINGS, LabelSet, LabelValueError
+from gaugan.labels import LABEL_ENCODINGS, LabelSet
 from gaugan.models import CLADEGenerator, GauGAN, SPADEGenerator
 from gaugan.semantics import instance_edges, semantic_input
 
 LabelMapInput = Union[Image.Image, np.ndarray, torch.Tensor]
-
-
-class LabelMapError(ValueError):
-    """A label map that does not fit the checkpoint's label space (names the value or colour)."""
-
-
-def label_ids_from_image(image: Image.Image, labels: LabelSet, source: str = "label map",
-                         label_encoding: str = "dataset") -> np.ndarray:
-    """(H, W) int64 model ids from a class-id image (L, P, I) or a colour-coded RGB(A) image.
-
-    Class-id images are decoded through ``labels.encoding`` (checked: unknown values raise
-    `LabelMapError` naming them) when ``label_encoding`` is "dataset" and the label set records
-    one; otherwise their values are returned as they are (callers check the range).
-    """
-    if label_encoding not in LABEL_ENCODINGS:
-        raise ValueError(f"label_encoding must be one of {', '.join(LABEL_ENCODINGS)}, got {label_encoding!r}")
-    if image.mode in ("RGB", "RGBA"):
-        try:
-            return ids_from_colors(np.asarray(image.convert("RGB"), dtype=np.uint8), labels, source)
-        except DatasetError as err:
-            raise LabelMapError(str(err)) from None
-    if image.mode not in ("L", "P", "I", "I;16"):
-        raise LabelMapError(f"{source}: unsupported image mode {image.mode!r} for a label map")
-    stored = np.asarray(image, dtype=np.int64)
-    if label_encoding == "dataset" and labels.encoding is not None:
-        try:
-            return labels.encoding.decode(stored, labels, source)
-        except LabelValueError as err:
-            raise LabelMapError(f"{err} (as {labels.dataset or 'its training data'} stores them; "
-                                "model ids need label_encoding='model')") from None
-    return stored
 
 
 class Synthesizer:
@@ -154,10 +122,7 @@ class Synthesizer:
             if ids.dtype.is_floating_point or ids.dim() != 2:
                 raise LabelMapError(f"{source}: expected (H, W) integer class ids, got {ids.dtype} {tuple(ids.shape)}")
             ids = ids.long()
-        limit = self.labels.num_classes + int(self.labels.dontcare)
-        if ids.numel() and (ids.min() < 0 or ids.max() >= limit):
-            bad = int(ids.max()) if ids.max() >= limit else int(ids.min())
-            raise LabelMapError(f"{source}: class id {bad} is outside 0..{limit - 1} ({self.labels.num_classes} classes)")
+        check_id_range(ids, self.labels, source)
         return ids
 
     def _prepare(self, ids: torch.Tensor) -> torch.Tensor:

@@ -11,12 +11,30 @@ from gaugan.eval.two_sample import C2STSettings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    evaluate = subparsers.add_parser("evaluate", help="mIoU, accuracy (segmenter), C2ST, FSD and FID/KID of a checkpoint on a dataset split")
+    evaluate = subparsers.add_parser(
+        "evaluate", help="mIoU, accuracy (segmenter), C2ST, FSD and FID/KID of a checkpoint on a dataset split, or of any folder of pictures",
+        description="Score a checkpoint on a dataset split (CHECKPOINT --dataset --dataroot), or any system's pictures "
+                    "(--images DIR --labels DIR [--real DIR] --classes SPEC) with the same protocol.")
     evaluate.add_argument("checkpoint", nargs="?",
                           help="checkpoint directory, a training run or one of its checkpoints (exported first), or an "
                                "embedded model (streets, landscapes, default); omit it to score pictures with --images")
     evaluate.add_argument("--raw", action="store_true", help="with a training run or checkpoint: the trained generator, not its EMA average")
-    _dataset_args(evaluate, default_split="val")
+    _dataset_args(evaluate, default_split="val", required=False)
+    folders = evaluate.add_argument_group("pictures from folders (another system's, or gaugan synthesize's), paired by file stem")
+    folders.add_argument("--images", help="folder of generated pictures to score (instead of a checkpoint)")
+    folders.add_argument("--picture-suffix", default="",
+                         help="only pictures whose file stem ends in this, paired without it (e.g. _seed0 for gaugan synthesize's output)")
+    folders.add_argument("--labels", help="folder of their label maps (class-id or colour PNGs)")
+    folders.add_argument("--real", help="folder of the real photos (segmenter reference, FID/KID, FSD, C2ST)")
+    folders.add_argument("--classes", help="the label set: an embedded model or checkpoint directory (its classes and stored "
+                                           "id encoding), a built-in dataset name (e.g. labelmefacade), or a palette file "
+                                           "(CSV id,name,r,g,b or JSON); default: --dataset")
+    folders.add_argument("--label-encoding", default="dataset", choices=("dataset", "model"),
+                         help="one-channel label maps: as the checkpoint's training data stores ids (dataset, default), or gaugan's ids")
+    folders.add_argument("--label-resize", default="aspect", choices=("exact", "aspect", "any"),
+                         help="label maps / photos of another size than their picture: refuse (exact), resize when the aspect "
+                              "ratio agrees within 2%% (aspect, default), or always resize (any)")
+    evaluate.add_argument("--report", help="write an HTML report into this folder (index.html: per-class IoU chart, best and worst pictures)")
     evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx")
     evaluate.add_argument("--segmenter-input", default="minus1_1", choices=("minus1_1", "zero_one", "imagenet"))
     evaluate.add_argument("--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth")
@@ -65,9 +83,9 @@ def _size(text: str) -> tuple[int, int]:
     return height, width
 
 
-def _dataset_args(parser: argparse.ArgumentParser, default_split: str) -> None:
-    parser.add_argument("--dataset", required=True)
-    parser.add_argument("--dataroot", required=True)
+def _dataset_args(parser: argparse.ArgumentParser, default_split: str, required: bool = True) -> None:
+    parser.add_argument("--dataset", required=required)
+    parser.add_argument("--dataroot", required=required)
     parser.add_argument("--split", default=default_split)
     parser.add_argument("--palette", help="palette for colour-coded folder datasets")
     parser.add_argument("--max-samples", type=int, help="use only the first N samples")
@@ -94,14 +112,24 @@ def _dataset(args: argparse.Namespace, split: str, size: tuple[int, int]):
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from gaugan.data import DatasetError
-    from gaugan.eval.evaluate import evaluate
-    from gaugan.eval.fid import statistics_cache_key
-    from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
-    from gaugan.eval.segmenters import load_segmenter
-    from gaugan.default_model import resolve_checkpoint
-    from gaugan.models import CheckpointError, GauGAN
+    from gaugan.models import CheckpointError
 
     _set_threads(args.threads)
+    if args.images:
+        return _run_evaluate_folders(args)
+    if not args.checkpoint or not args.dataset or not args.dataroot:
+        print("gaugan evaluate: give CHECKPOINT --dataset NAME --dataroot DIR, or --images DIR --labels DIR --classes SPEC",
+              file=sys.stderr)
+        return 2
+    for flag in ("labels", "real", "classes"):
+        if getattr(args, flag):
+            print(f"gaugan evaluate: --{flag} is for scoring --images folders", file=sys.stderr)
+            return 2
+    from gaugan.default_model import resolve_checkpoint
+    from gaugan.eval.evaluate import evaluate
+    from gaugan.eval.fid import statistics_cache_key
+    from gaugan.models import GauGAN
+
     try:
         model = GauGAN.from_pretrained(resolve_checkpoint(args.checkpoint, raw=args.raw))
         size = model.generator.config.output_size
@@ -109,24 +137,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if dataset.labels.names != model.labels.names:
             print(f"gaugan evaluate: the checkpoint's classes differ from the {args.dataset} dataset's", file=sys.stderr)
             return 2
-        segment = None
-        if args.segmenter:
-            segment, classes = load_segmenter(args.segmenter, args.segmenter_input)
-            if classes is not None and classes != model.labels.num_classes:
-                print(f"gaugan evaluate: the segmenter predicts {classes} classes, the model has {model.labels.num_classes}", file=sys.stderr)
-                return 2
-        c2st = None
-        if not args.no_c2st:
-            c2st = C2STSettings(steps=args.c2st_steps, max_width=args.c2st_max_width, folds=args.c2st_folds, seed=args.c2st_seed)
-        inception = None
-        notes = []
-        if not args.no_fid:
-            try:
-                inception = FIDInceptionV3.from_file(args.inception_weights)
-            except InceptionWeightsMissing as err:
-                if args.inception_weights:
-                    raise
-                notes.append(f"FID/KID skipped: {err}")
+        segment, c2st, inception, notes = _scoring_tools(args, model.labels)
     except (CheckpointError, DatasetError, FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"gaugan evaluate: {err}", file=sys.stderr)
         return 2
@@ -134,14 +145,126 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if inception is not None:
         stats_path = Path(args.stats_cache) / statistics_cache_key(args.dataset, args.dataroot, args.split, size, len(dataset))
     result = evaluate(model, dataset, segment, inception, args.batch_size, args.seed, stats_path, progress=sys.stderr.isatty(),
-                      c2st=c2st, fsd=not args.no_fsd, diversity_seeds=args.diversity_seeds)
+                      c2st=c2st, fsd=not args.no_fsd, diversity_seeds=args.diversity_seeds,
+                      keep_examples=REPORT_EXAMPLES if args.report else 0)
+    height, width = size
+    source = [f"checkpoint: {args.checkpoint}" + (" (trained generator, --raw)" if args.raw else ""),
+              f"data: {args.dataset} {args.split} split at {args.dataroot}, {len(dataset)} label maps, painted at {width}x{height}"
+              f" (seed {args.seed})"]
+    return _finish(args, result, model.labels, notes, segment is not None, source)
+
+
+REPORT_EXAMPLES = 6  # best and worst pictures shown in the HTML report
+
+
+def _scoring_tools(args: argparse.Namespace, labels):
+    """(segmenter, C2ST settings, Inception, notes) as the flags ask; raises for bad files."""
+    from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
+    from gaugan.eval.segmenters import load_segmenter
+
+    segment = None
+    if args.segmenter:
+        segment, classes = load_segmenter(args.segmenter, args.segmenter_input)
+        if classes is not None and classes != labels.num_classes:
+            raise ValueError(f"the segmenter {args.segmenter} predicts {classes} classes, the label set has {labels.num_classes}")
+    c2st = None
+    if not args.no_c2st:
+        c2st = C2STSettings(steps=args.c2st_steps, max_width=args.c2st_max_width, folds=args.c2st_folds, seed=args.c2st_seed)
+    inception, notes = None, []
+    if not args.no_fid:
+        try:
+            inception = FIDInceptionV3.from_file(args.inception_weights)
+        except InceptionWeightsMissing as err:
+            if args.inception_weights:
+                raise
+            notes.append(f"FID/KID skipped: {err}")
+    return segment, c2st, inception, notes
+
+
+def _finish(args: argparse.Namespace, result, labels, notes: list[str], segmented: bool, source: list[str]) -> int:
     result.notes += notes
-    if segment is None:
+    if not segmented:
         result.notes.append("mIoU/accuracy and FSD skipped: pass --segmenter (see gaugan train-segmenter)")
+    if args.segmenter:
+        source.append(f"segmenter: {args.segmenter}")
+    for line in source:
+        print(line)
     print(result.table())
     if args.output:
         Path(args.output).write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    if args.report:
+        from gaugan.eval.report import write_report
+
+        page = write_report(Path(args.report), result, labels, "gaugan evaluate", source)
+        print(f"report: {page}")
     return 0
+
+
+def resolve_classes(spec: str):
+    """The label set a --classes SPEC names (see the flag's help)."""
+    from gaugan import default_model
+    from gaugan.data.labelsets import BUILTIN, load_labelset, load_palette_file
+    from gaugan.labels import LabelSet
+    from gaugan.models import CheckpointError
+    from gaugan.models.pretrained import read_checkpoint_config
+
+    path = Path(spec)
+    if default_model.is_model_name(spec) or (path / "config.json").is_file():
+        directory = default_model.resolve_checkpoint(spec)
+        return LabelSet.from_dict(read_checkpoint_config(directory)["labels"])
+    if path.is_file():
+        return load_palette_file(path)
+    if spec in BUILTIN:
+        return load_labelset(spec)
+    raise CheckpointError(f"--classes {spec}: not an embedded model, checkpoint directory, palette file or built-in "
+                          f"label set ({', '.join(BUILTIN)})")
+
+
+def _run_evaluate_folders(args: argparse.Namespace) -> int:
+    from gaugan.data import DatasetError
+    from gaugan.eval.evaluate import Scorer
+    from gaugan.eval.folders import FolderProtocol, evaluate_folders, pair_folders
+    from gaugan.models import CheckpointError
+
+    if args.checkpoint:
+        print("gaugan evaluate: give a CHECKPOINT or --images, not both (to score a checkpoint's pictures from a folder, "
+              "write them with gaugan synthesize first)", file=sys.stderr)
+        return 2
+    if not args.labels:
+        print("gaugan evaluate: --images needs --labels DIR (the pictures' label maps, paired by file stem)", file=sys.stderr)
+        return 2
+    spec = args.classes or args.dataset
+    if not spec:
+        print("gaugan evaluate: --images needs --classes (an embedded model, checkpoint, built-in dataset or palette file)",
+              file=sys.stderr)
+        return 2
+    try:
+        labels = resolve_classes(spec)
+        pairs, counts = pair_folders(Path(args.images), Path(args.labels), Path(args.real) if args.real else None,
+                                     args.picture_suffix)
+        segment, c2st, inception, notes = _scoring_tools(args, labels)
+    except (CheckpointError, DatasetError, FileNotFoundError, ValueError, RuntimeError, KeyError) as err:
+        print(f"gaugan evaluate: {err}", file=sys.stderr)
+        return 2
+    if not args.real:
+        c2st, inception = None, None
+        notes.append("FID/KID, FSD and C2ST need the real photos: pass --real DIR")
+    protocol = FolderProtocol(
+        images=args.images, labels=args.labels, real=args.real, pictures=len(pairs), label_maps_in_folder=counts["label_maps"],
+        real_in_folder=counts["real"], label_resize=args.label_resize,
+        label_encoding=args.label_encoding if labels.encoding is not None else "model",
+    )
+    scorer = Scorer(labels, segment, inception, c2st, fsd=not args.no_fsd and bool(args.real),
+                    keep_examples=REPORT_EXAMPLES if args.report else 0)
+    try:
+        result = evaluate_folders(pairs, labels, scorer, protocol, args.batch_size, progress=sys.stderr.isatty())
+    except DatasetError as err:
+        print(f"gaugan evaluate: {err}", file=sys.stderr)
+        if args.output or args.report:
+            print("gaugan evaluate: nothing was written", file=sys.stderr)
+        return 2
+    source = [f"classes: {spec} ({labels.num_classes} classes)"] + protocol.lines()
+    return _finish(args, result, labels, notes, segment is not None, source)
 
 
 def run_train_segmenter(args: argparse.Namespace) -> int:

@@ -62,10 +62,9 @@ def train_segmenter(
 @torch.no_grad()
 def score_segmenter(segment, images: torch.Tensor, labels_ids: torch.Tensor, confusion: ConfusionMatrix) -> None:
     """Accumulate one batch: ``segment`` logits are resized (bilinear) to the label size first."""
-    logits = segment(images)
-    if logits.shape[-2:] != labels_ids.shape[-2:]:
-        logits = F.interpolate(logits.float(), size=labels_ids.shape[-2:], mode="bilinear", align_corners=False)
-    confusion.update(labels_ids, logits.argmax(1))
+    from gaugan.eval.evaluate import segment_ids
+
+    confusion.update(labels_ids, segment_ids(segment, images, labels_ids.shape[-2:]))
 
 
 def evaluate_segmenter_on(dataset: Dataset, segment, labels: LabelSet, batch_size: int = 8) -> SegmentationScores:

@@ -44,7 +44,10 @@ def _score(toy, images, out, *extra):
 def test_a_checkpoints_pictures_score_the_same_from_a_folder(toy, tmp_path, capsys):
     direct = tmp_path / "direct.json"
     assert main(["evaluate", str(toy["checkpoint"]), "--dataset", "folder", "--dataroot", str(toy["data"]), "--split", "all",
-                 "--segmenter", str(toy["seg"]), "--no-fid", "--c2st-steps", "20", "--batch-size", "4", "-o", str(direct)]) == 0
+                 "--segmenter", str(toy["seg"]), "--no-fid", "--c2st-steps", "20", "--batch-size", "4", "-o", str(direct),
+                 "--report", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text()  # the same report for a checkpoint
+    assert f"checkpoint: {toy['checkpoint']}" in page and page.count("<img") == 2 * 6 * 4
     assert main(["synthesize", str(toy["checkpoint"]), str(toy["data"] / "labels"), "-o", str(tmp_path / "pictures")]) == 0
     folder = tmp_path / "folder.json"
     assert _score(toy, tmp_path / "pictures", folder, "--picture-suffix", "_seed0", "--real", str(toy["data"] / "images")) == 0

@@ -117,3 +117,30 @@ def test_bad_folders_are_refused_by_name_and_nothing_is_written(toy, tmp_path, c
     assert "005.png: class id 7 is outside 0..2" in capsys.readouterr().err and not out.exists()
     assert main(["evaluate", "--images", str(pictures), "--labels", str(labels)]) == 2
     assert "--classes" in capsys.readouterr().err
+
+
+def test_two_folder_fid_needs_no_labels_and_no_pairing(toy, tmp_path, random_weight_file):
+    others = tmp_path / "others"
+    others.mkdir()
+    for i in range(5):  # other names, other count, other size
+        Image.fromarray(np.random.default_rng(i).integers(0, 256, (48, 40, 3), dtype=np.uint8)).save(others / f"x{i}.png")
+    args = ["evaluate", "--real", str(toy["data"] / "images"), "--inception-weights", str(random_weight_file)]
+    assert main(args + ["--images", str(toy["data"] / "images"), "-o", str(tmp_path / "same.json")]) == 0
+    assert main(args + ["--images", str(others), "-o", str(tmp_path / "other.json")]) == 0
+    same, other = json.loads((tmp_path / "same.json").read_text()), json.loads((tmp_path / "other.json").read_text())
+    assert abs(same["fid"]) < 1e-3
+    # Every picture at its own size through the Inception, all of both folders: pytorch-fid's two-folder FID.
+    from gaugan.eval.fid import FeatureStatistics, frechet_distance
+    from gaugan.eval.inception import FIDInceptionV3
+
+    inception = FIDInceptionV3.from_file(random_weight_file)
+
+    def features(paths):
+        return np.concatenate([inception(torch.from_numpy(np.asarray(Image.open(p).convert("RGB"), np.float32)).permute(2, 0, 1)[None] / 255)
+                               .double().numpy() for p in sorted(paths)])
+
+    expected = frechet_distance(FeatureStatistics.of(features(others.glob("*.png"))),
+                                FeatureStatistics.of(features((toy["data"] / "images").glob("*.png"))))
+    assert other["fid"] == pytest.approx(expected, rel=1e-6, abs=1e-15)
+    assert other["protocol"]["pictures"] == 5 and other["protocol"]["real_pictures"] == 8
+    assert other["protocol"]["picture_sizes"] == {"40x48": 5} and other["miou"] is None

@@ -100,3 +100,11 @@ def test_a_run_whose_data_is_gone_says_so(run, tmp_path):
     with pytest.raises(CheckpointError, match="re-estimates batch-norm statistics on the run's training data"):
         inference_checkpoint(copy)
     assert not (copy / "exports" / "step_00000004").exists()
+
+
+def test_serve_takes_runs_beside_embedded_models(run):
+    from gaugan.app.cli import checkpoint_arguments
+
+    (name, directory, _), = checkpoint_arguments([str(run / "checkpoints" / "step_00000002")], raw=True)
+    assert directory == run / "exports" / "step_00000002-raw" and GauGAN.from_pretrained(directory).labels.num_classes == 9
+    assert name == "step_00000002"

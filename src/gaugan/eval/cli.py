@@ -220,6 +220,29 @@ def resolve_classes(spec: str):
                           f"label set ({', '.join(BUILTIN)})")
 
 
+def _run_two_folder_fid(args: argparse.Namespace) -> int:
+    """--images DIR --real DIR without labels: FID/KID only, as pytorch-fid's two-folder mode."""
+    from gaugan.data import DatasetError
+    from gaugan.eval.folders import folder_inception_distances
+    from gaugan.eval.inception import FIDInceptionV3
+
+    if not args.real or args.no_fid:
+        print("gaugan evaluate: --images needs --labels DIR (the pictures' label maps, paired by file stem) for the "
+              "segmenter scores, or --real DIR (and the Inception weights) for FID/KID alone", file=sys.stderr)
+        return 2
+    try:
+        inception = FIDInceptionV3.from_file(args.inception_weights)
+        result = folder_inception_distances(Path(args.images), Path(args.real), inception, args.picture_suffix,
+                                            progress=sys.stderr.isatty())
+    except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"gaugan evaluate: {err}", file=sys.stderr)
+        return 2
+    result.notes.append("no --labels: FID/KID only (segmenter scores, FSD and C2ST need label maps paired by stem)")
+    source = [f"pictures: {args.images} ({result.protocol['pictures']}), real photos: {args.real} "
+              f"({result.protocol['real_pictures']}), unpaired; Inception: pytorch-fid's weights"]
+    return _finish(args, result, None, [], True, source)
+
+
 def _run_evaluate_folders(args: argparse.Namespace) -> int:
     from gaugan.data import DatasetError
     from gaugan.eval.evaluate import Scorer
@@ -231,8 +254,7 @@ def _run_evaluate_folders(args: argparse.Namespace) -> int:
               "write them with gaugan synthesize first)", file=sys.stderr)
         return 2
     if not args.labels:
-        print("gaugan evaluate: --images needs --labels DIR (the pictures' label maps, paired by file stem)", file=sys.stderr)
-        return 2
+        return _run_two_folder_fid(args)
     spec = args.classes or args.dataset
     if not spec:
         print("gaugan evaluate: --images needs --classes (an embedded model, checkpoint, built-in dataset or palette file)",

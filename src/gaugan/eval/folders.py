@@ -197,3 +197,34 @@ def evaluate_folders(
     result = scorer.result(progress=progress)
     result.protocol = protocol.to_dict()
     return result
+
+
+@torch.no_grad()
+def folder_inception_distances(images: Path, real: Path, inception: torch.nn.Module, picture_suffix: str = "",
+                               progress: bool = True) -> EvaluationResult:
+    """FID and KID between two folders of any sizes and counts (pytorch-fid's two-folder mode): no pairing,
+    no labels; each picture goes to the Inception at its own size (it resizes to 299 itself)."""
+    from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
+
+    features = {}
+    sizes: dict[str, int] = {}
+    for what, folder, suffix in (("generated", images, picture_suffix), ("real", real, "")):
+        files = _by_stem(Path(folder), "picture" if what == "generated" else "real photo", suffix)
+        rows = []
+        for path in tqdm(list(files.values()), desc=f"inception {what}", unit="picture", disable=not progress, file=sys.stderr):
+            picture = _to_tensor(open_image(path).convert("RGB"))
+            if what == "generated":
+                key = f"{picture.shape[-1]}x{picture.shape[-2]}"
+                sizes[key] = sizes.get(key, 0) + 1
+            rows.append(inception(((picture + 1) / 2)[None]).double().numpy())
+        features[what] = np.concatenate(rows)
+    fake, real_features = features["generated"], features["real"]
+    result = EvaluationResult(images=len(fake))
+    result.fid = frechet_distance(FeatureStatistics.of(fake), FeatureStatistics.of(real_features))
+    result.kid, result.kid_std = kernel_inception_distance(fake, real_features, subsets=20,
+                                                           subset_size=min(1000, len(fake), len(real_features)))
+    result.protocol = {"images": str(images), "real": str(real), "pictures": len(fake), "real_pictures": len(real_features),
+                       "picture_sizes": sizes, "pairing": "none (two-folder FID/KID)"}
+    if min(len(fake), len(real_features)) < 2048:
+        result.notes.append(f"FID over {min(len(fake), len(real_features))} images is biased upwards; compare only equal counts")
+    return result

@@ -82,11 +82,20 @@ class Synthesizer:
         config = model.generator.config
         self.output_size: tuple[int, int] | None = getattr(config, "output_size", None)
         self.backend = resolve_backend(backend, model.generator, self.device)
+        if self.backend == "fast":
+            from gaugan.fast.self_check import FastPathMismatch
+
+            try:
+                self._runner = FastRunner(self.model, precision)
+            except FastPathMismatch as err:
+                if backend == "fast":
+                    raise
+                # "auto" promised the reference's pictures, faster: the reference alone still keeps the promise.
+                warnings.warn(f"{err}; using the torch backend", stacklevel=2)
+                self.backend = "torch"
         if self.backend == "torch":
             self._runner = TorchRunner(self.model, precision)
-        elif self.backend == "fast":
-            self._runner = FastRunner(self.model, precision)
-        else:
+        elif self.backend == "onnx":
             if precision != "fp32":
                 raise ValueError("the onnx backend runs in fp32 only (precision='fp32')")
             self._runner = OnnxRunner(self.model, self.device, checkpoint)

@@ -84,12 +84,14 @@ class FastDecoderGenerator(nn.Module):
         *,
         compile: bool = False,
         malloc_tuning: bool = True,
+        verify: bool = True,
         **options,
     ) -> nn.Module:
         """Build the fast path of a trained generator (its eval-mode function).
 
         Returns an instance of this class on the source's device (wrapped by ``torch.compile``
-        when ``compile``).
+        when ``compile``), after checking that it computes the generator's function on a test
+        map (`gaugan.fast.self_check`; `FastPathMismatch` otherwise; ``verify=False`` skips it).
 
         Args:
             generator: the reference module; it is only read (its train/eval mode is restored).
@@ -111,6 +113,10 @@ class FastDecoderGenerator(nn.Module):
             tune_malloc()
         fast = cls(generator, num_onehot_channels, **options)
         fast.to(next(generator.parameters()).device)
+        if verify:
+            from gaugan.fast.self_check import check_fast_path
+
+            check_fast_path(generator, fast)
         return torch.compile(fast) if compile else fast
 
     @classmethod

@@ -16,6 +16,8 @@ from gaugan.models.discriminator import MultiscaleDiscriminator
 from gaugan.models.encoder import ConvEncoder, reparameterize
 from gaugan.models.factory import build_model
 from gaugan.models.generator import SPADEGenerator
+from gaugan.models.oasis_discriminator import OASISDiscriminator, OASISDiscriminatorConfig
+from gaugan.models.oasis_generator import OASISGenerator, OASISGeneratorConfig, draw_noise, resample_class_noise
 from gaugan.models.pix2pixhd import Pix2PixHDGenerator
 from gaugan.models.pretrained import CheckpointError, GauGAN, load_weights, save_weights
 from gaugan.models.presets import PRESETS, preset_configs
@@ -34,6 +36,12 @@ __all__ = [
     "reparameterize",
     "MultiscaleDiscriminator",
     "MultiscaleDiscriminatorConfig",
+    "OASISGenerator",
+    "OASISGeneratorConfig",
+    "OASISDiscriminator",
+    "OASISDiscriminatorConfig",
+    "draw_noise",
+    "resample_class_noise",
     "config_to_dict",
     "config_from_dict",
     "build_model",

@@ -193,6 +193,10 @@ class MultiscaleDiscriminatorConfig:
     init_gain: float = 0.02
 
 
+# The OASIS configs live beside their models; those modules import nothing from gaugan.models.
+from gaugan.models.oasis_discriminator import OASISDiscriminatorConfig  # noqa: E402
+from gaugan.models.oasis_generator import OASISGeneratorConfig  # noqa: E402
+
 CONFIG_TYPES: dict[str, type] = {
     cls.model_type: cls
     for cls in (
@@ -202,6 +206,8 @@ CONFIG_TYPES: dict[str, type] = {
         Pix2PixHDGeneratorConfig,
         ConvEncoderConfig,
         MultiscaleDiscriminatorConfig,
+        OASISGeneratorConfig,
+        OASISDiscriminatorConfig,
     )
 }
 

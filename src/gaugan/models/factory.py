@@ -20,6 +20,8 @@ from gaugan.models.config import (
 from gaugan.models.discriminator import MultiscaleDiscriminator
 from gaugan.models.encoder import ConvEncoder
 from gaugan.models.generator import SPADEGenerator
+from gaugan.models.oasis_discriminator import OASISDiscriminator, OASISDiscriminatorConfig
+from gaugan.models.oasis_generator import OASISGenerator, OASISGeneratorConfig
 from gaugan.models.pix2pixhd import Pix2PixHDGenerator
 
 # Most specific first: ConcatGeneratorConfig and CLADEGeneratorConfig subclass SPADEGeneratorConfig.
@@ -30,6 +32,8 @@ _BUILDERS: list[tuple[type, type]] = [
     (Pix2PixHDGeneratorConfig, Pix2PixHDGenerator),
     (ConvEncoderConfig, ConvEncoder),
     (MultiscaleDiscriminatorConfig, MultiscaleDiscriminator),
+    (OASISGeneratorConfig, OASISGenerator),
+    (OASISDiscriminatorConfig, OASISDiscriminator),
 ]
 
 

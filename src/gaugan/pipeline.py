@@ -180,8 +180,8 @@ class Synthesizer:
         z = None
         if style_image is not None:
             z = self.style_code(style_image).expand(len(maps), -1)
-        elif getattr(self.model.generator.config, "use_vae", False):
-            dim = self.model.generator.config.z_dim
+        elif self.model.takes_noise:  # a style code or OASIS' noise vector, one per seed
+            dim = self.model.latent_dim
             z = torch.stack([
                 torch.randn(dim, generator=torch.Generator().manual_seed(s if s is not None else 0)) for s in seeds
             ]).to(self.device)

@@ -337,7 +337,7 @@ def evaluate(
     cached_real = FeatureStatistics.load(real_stats_path) if real_stats_path is not None and real_stats_path.is_file() else None
     scorer = Scorer(labels, segment, inception, c2st, fsd, score_real, cached_real, keep_examples)
     generator = torch.Generator().manual_seed(seed)
-    uses_z = getattr(model.generator.config, "use_vae", False)
+    uses_z = model.takes_noise  # a style code, or OASIS' 3D noise
     distances = []
     names = _sample_names(dataset)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
@@ -345,7 +345,7 @@ def evaluate(
         ids = batch["label"]
         semantics = semantic_input(ids, labels, batch.get("instance") if labels.instance else None)
         if uses_z:
-            z = torch.randn(ids.size(0), model.generator.config.z_dim, generator=generator)
+            z = torch.randn(ids.size(0), model.latent_dim, generator=generator)
             fake = model(semantics, z=z)
         else:
             fake = model(semantics)
@@ -358,7 +358,7 @@ def evaluate(
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:
-        result.notes.append("seed diversity skipped: this model has no style encoder (one picture per layout)")
+        result.notes.append("seed diversity skipped: this model draws no latent (one picture per layout)")
     return result
 
 

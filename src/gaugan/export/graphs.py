@@ -275,6 +275,11 @@ def generator_graph(generator: nn.Module, labels: LabelSet) -> nn.Module:
     """The lookup form for SPADE generators, the one-hot form for every other kind."""
     if type(generator) is SPADEGenerator:
         return LookupSPADEGraph(generator, labels)
+    if type(generator).__name__ == "OASISGenerator":
+        raise ValueError(
+            "OASIS generators are not exported to ONNX yet: their 3D noise would become a random op inside the "
+            "graph, so seeds could not pick pictures; use the torch backend (gaugan synthesize / serve run it)"
+        )
     if getattr(generator.config, "positional_encoding", False):
         raise ValueError(
             "CLADE-ICPE cannot be exported to ONNX: its positional encoding searches connected regions "

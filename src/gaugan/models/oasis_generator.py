@@ -64,6 +64,8 @@ class OASISGeneratorConfig:
         spade_hidden: channels of SPADE's shared conv (128).
         spectral_norm: spectral norm on every residual-block conv (official default).
         init_gain: gain of the Glorot-normal initialisation (official 0.02).
+        width, aspect_ratio: the size it was trained at (``output_size``), which label maps are
+            resized to for synthesis; the network itself runs at any multiple of its start cell.
     """
 
     model_type: ClassVar[str] = "oasis_generator"
@@ -77,6 +79,13 @@ class OASISGeneratorConfig:
     spade_hidden: int = 128
     spectral_norm: bool = True
     init_gain: float = 0.02
+    width: int = 256
+    aspect_ratio: float = 1.0
+
+    @property
+    def output_size(self) -> tuple[int, int]:
+        """(H, W) of the training pictures."""
+        return round(self.width / self.aspect_ratio), self.width
 
     def __post_init__(self) -> None:
         if self.num_res_blocks < 4:

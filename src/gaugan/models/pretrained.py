@@ -18,7 +18,7 @@ import torch.nn as nn
 
 from gaugan import __version__
 from gaugan.labels import LabelSet
-from gaugan.models.config import ConvEncoderConfig, SPADEGeneratorConfig, config_to_dict
+from gaugan.models.config import ConvEncoderConfig, OASISGeneratorConfig, SPADEGeneratorConfig, config_to_dict
 from gaugan.models.encoder import ConvEncoder, reparameterize
 from gaugan.models.factory import build_model
 from gaugan.models.checksums import CHECKSUMS_FILE, verify_checksums, write_checksums
@@ -69,13 +69,37 @@ class GauGAN(nn.Module):
         mu, logvar = self.encoder(image)
         return reparameterize(mu, logvar) if sample else mu
 
+    @property
+    def takes_noise(self) -> bool:
+        """Whether pictures depend on a random draw (a style code z, or OASIS' 3D noise): seeds matter."""
+        config = self.generator.config
+        return bool(getattr(config, "use_vae", False)) or isinstance(config, OASISGeneratorConfig) and config.z_dim > 0
+
     def forward(self, semantics: torch.Tensor, z: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-        """(N, C_sem, H, W) semantic input [+ (N, z_dim)] -> (N, 3, H, W) in [-1, 1]."""
-        if getattr(self.generator.config, "use_vae", False):
+        """(N, C_sem, H, W) semantic input [+ (N, z_dim) latent] -> (N, 3, H, W) in [-1, 1].
+
+        The latent is the style code of encoder models, or OASIS' noise vector (broadcast over the
+        map, as OASIS draws it); ``generator`` seeds its draw when ``z`` is None.
+        """
+        config = self.generator.config
+        if getattr(config, "use_vae", False):
             return self.generator(semantics, z=z, generator=generator)
+        if isinstance(config, OASISGeneratorConfig) and config.z_dim:
+            noise = None
+            if z is not None:
+                if z.shape != (semantics.size(0), config.z_dim):
+                    raise ValueError(f"z must have shape ({semantics.size(0)}, {config.z_dim}), got {tuple(z.shape)}")
+                noise = z.to(semantics.dtype)[:, :, None, None].expand(-1, -1, *semantics.shape[-2:])
+            return self.generator(semantics, noise=noise, generator=generator)
         if z is not None:
-            raise ValueError("this generator takes no style code z")
+            raise ValueError("this generator takes no latent z")
         return self.generator(semantics)
+
+    @property
+    def latent_dim(self) -> int:
+        """Length of the per-image latent z (style code or noise vector); 0 when pictures are deterministic."""
+        config = self.generator.config
+        return config.z_dim if self.takes_noise else 0
 
     # ---- persistence -------------------------------------------------------------------------
     def config_dict(self) -> dict[str, Any]:

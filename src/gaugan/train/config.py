@@ -36,7 +36,13 @@ class TrainConfig:
     max_samples: int | None = None  # use only the first N samples (debugging, tests)
 
     # model
-    generator: str = "spade"  # "spade" | "clade" | "concat" | "pix2pixhd"
+    generator: str = "spade"  # "spade" | "clade" | "concat" | "pix2pixhd" | "oasis" (3D noise, no encoder)
+    # "multiscale" (pix2pixHD PatchGANs: hinge + feature matching) | "oasis" (U-Net segmenter with N+1
+    # classes: class-balanced cross-entropy + LabelMix; feature matching does not apply)
+    discriminator: str = "multiscale"
+    noise_dim: int = 64  # OASIS generator: channels of the 3D noise map (0: none)
+    oasis_g_blocks: int = 6  # OASIS generator residual blocks: label maps must divide by 2**(n-1)
+    oasis_d_blocks: int = 6  # OASIS discriminator encoder blocks: images must divide by 2**n
     ngf: int = 64
     ndf: int = 64
     num_upsampling_layers: str = "normal"
@@ -54,6 +60,8 @@ class TrainConfig:
     lambda_feat: float = 10.0
     lambda_vgg: float = 10.0
     lambda_kld: float = 0.05
+    lambda_labelmix: float = 10.0  # OASIS discriminator: LabelMix consistency (0 disables it)
+    class_balancing: bool = True  # OASIS losses: weight each class by its inverse pixel frequency
     use_vgg: bool = True
     vgg_weights: str | None = None
     vgg_imagenet_normalize: bool = False
@@ -105,7 +113,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         choices = {
-            "generator": ("spade", "clade", "concat", "pix2pixhd"),
+            "generator": ("spade", "clade", "concat", "pix2pixhd", "oasis"),
+            "discriminator": ("multiscale", "oasis"),
             "gan_mode": ("hinge", "ls", "original"),
             "precision": ("fp32", "bf16", "fp16"),
             "num_upsampling_layers": ("normal", "more", "most"),
@@ -121,6 +130,8 @@ class TrainConfig:
             raise ValueError(f"label_lookup must be true, false or null (auto), got {self.label_lookup!r}")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
+        if self.generator == "oasis" and self.use_vae:
+            raise ValueError("the OASIS generator takes 3D noise, not a style encoder: use_vae must be false")
         if self.ema_rampup is not None and not self.ema_rampup > 0:
             raise ValueError(f"ema_rampup must be positive or null, got {self.ema_rampup}")
 

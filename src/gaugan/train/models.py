@@ -11,6 +11,12 @@ from gaugan.train.config import TrainConfig
 
 def generator_config(config: TrainConfig, labels: LabelSet) -> Any:
     common = dict(semantic_channels=labels.semantic_channels, ngf=config.ngf, init_gain=config.init_gain)
+    if config.generator == "oasis":
+        return model_config.OASISGeneratorConfig(
+            **common, num_res_blocks=config.oasis_g_blocks, z_dim=config.noise_dim, norm=config.norm,
+            spade_kernel_size=config.spade_kernel_size, spade_hidden=config.spade_hidden, width=config.crop_size,
+            aspect_ratio=config.aspect_ratio,
+        )
     if config.generator == "pix2pixhd":
         return model_config.Pix2PixHDGeneratorConfig(**common)
     decoder = dict(
@@ -37,7 +43,14 @@ def generator_config(config: TrainConfig, labels: LabelSet) -> Any:
     raise ValueError(f"unknown generator {config.generator!r}")
 
 
-def discriminator_config(config: TrainConfig, labels: LabelSet) -> model_config.MultiscaleDiscriminatorConfig:
+def discriminator_config(config: TrainConfig, labels: LabelSet) -> Any:
+    if config.discriminator == "oasis":
+        # The paper's widths for ndf 64: 128, 128, 256, 256, 512, 512 (x ndf / 64).
+        widths = (3,) + tuple(m * config.ndf for m in (2, 2, 4, 4, 8, 8, 8, 8))[: config.oasis_d_blocks]
+        return model_config.OASISDiscriminatorConfig(
+            num_classes=labels.num_classes + int(labels.dontcare), channels=widths, num_res_blocks=config.oasis_d_blocks,
+            last_channels=config.ndf, init_gain=config.init_gain,
+        )
     return model_config.MultiscaleDiscriminatorConfig(
         input_channels=labels.semantic_channels + 3,
         ndf=config.ndf,
@@ -61,4 +74,5 @@ def encoder_config(config: TrainConfig) -> model_config.ConvEncoderConfig | None
 MODEL_FIELDS = (
     "generator", "ngf", "ndf", "num_upsampling_layers", "norm", "spade_kernel_size", "spade_hidden",
     "use_vae", "z_dim", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset",
+    "discriminator", "noise_dim", "oasis_g_blocks", "oasis_d_blocks",
 )

@@ -4,6 +4,12 @@ Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg
                   + lambda_kld * KLD(E(real))                       (the last only with the encoder)
 Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached.
 
+With the OASIS discriminator (``discriminator: oasis``, a per-pixel N+1-class segmenter of the image
+alone) the adversarial terms are OASIS' instead (`gaugan.losses.oasis`):
+Generator loss  = CE_balanced(D(fake), labels) [+ lambda_vgg * VGG]
+Discriminator   = CE_balanced(D(real), labels) + CE(D(fake), fake)
+                  + lambda_labelmix * |D(mix) - mix(D(real), D(fake))|^2     (LabelMix)
+
 Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
 update, so DDP only synchronises the gradients each update actually trains.
 """
@@ -17,6 +23,7 @@ import torch
 import torch.nn as nn
 
 from gaugan.losses import feature_matching_loss, gan_loss, kld_loss
+from gaugan.losses.oasis import label_mix, label_mix_consistency, oasis_fake_loss, oasis_g_loss, oasis_real_loss
 from gaugan.models.encoder import reparameterize
 from gaugan.train.config import TrainConfig
 
@@ -45,8 +52,15 @@ class TrainingStep:
         device: where tensors live.
     """
 
-    def __init__(self, config: TrainConfig, modules: StepModules, optimizers: tuple, device: torch.device) -> None:
+    def __init__(self, config: TrainConfig, modules: StepModules, optimizers: tuple, device: torch.device,
+                 label_channels: int | None = None, dontcare_id: int | None = None) -> None:
+        """``label_channels`` (classes + don't-care: the one-hot part of the semantic input) and
+        ``dontcare_id`` are needed by the OASIS losses, which read class ids."""
         self.config = config
+        self.oasis = config.discriminator == "oasis"
+        if self.oasis and label_channels is None:
+            raise ValueError("the OASIS discriminator's losses need label_channels (classes + don't care)")
+        self.label_channels, self.dontcare_id = label_channels, dontcare_id
         self.m = modules
         self.opt_g, self.opt_d = optimizers
         self.device = device
@@ -82,9 +96,24 @@ class TrainingStep:
             fake = generator(semantics)
         return fake, kld
 
+    def label_ids(self, semantics: torch.Tensor) -> torch.Tensor:
+        """(N, C, H, W) semantic input -> (N, H, W) class ids (the argmax of its one-hot channels)."""
+        return semantics[:, : self.label_channels].argmax(1)
+
     def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, generator: nn.Module, encoder: nn.Module | None):
         cfg = self.config
         d = unwrap(self.m.discriminator)
+        if self.oasis:
+            with self.autocast():
+                fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
+                logits = d(fake)
+            losses = {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, cfg.class_balancing)}
+            if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
+                with self.autocast():
+                    losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
+            if kld is not None:
+                losses["KLD"] = kld
+            return losses, fake
         with self.autocast():
             fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
             # One label map for the fake and the real half: the discriminator repeats it itself, cheaply.
@@ -106,6 +135,8 @@ class TrainingStep:
         with torch.no_grad(), self.autocast():
             fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
         fake = fake.detach().float()
+        if self.oasis:
+            return self._oasis_discriminator_losses(semantics, real, fake)
         with self.autocast():
             predictions = self.m.discriminator(semantics, torch.cat([fake, real]))
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
@@ -114,6 +145,25 @@ class TrainingStep:
             "D_fake": gan_loss(pred_fake, False, for_discriminator=True, mode=cfg.gan_mode),
             "D_real": gan_loss(pred_real, True, for_discriminator=True, mode=cfg.gan_mode),
         }
+
+    def _oasis_discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor):
+        cfg = self.config
+        ids = self.label_ids(semantics)
+        images = [fake, real]
+        if cfg.lambda_labelmix > 0:
+            mixed, mask = label_mix(real, fake, ids)
+            images.append(mixed)
+        # One call for fake, real (and mix): D has no batch statistics, so batching changes nothing
+        # but the number of spectral-norm power iterations (one per call).
+        with self.autocast():
+            logits = self.m.discriminator(torch.cat(images)).float()
+        n = fake.size(0)
+        logits_fake, logits_real = logits[:n], logits[n: 2 * n]
+        losses = {"D_fake": oasis_fake_loss(logits_fake),
+                  "D_real": oasis_real_loss(logits_real, ids, self.dontcare_id, cfg.class_balancing)}
+        if cfg.lambda_labelmix > 0:
+            losses["D_labelmix"] = cfg.lambda_labelmix * label_mix_consistency(mask, logits[2 * n:], logits_real, logits_fake)
+        return losses
 
     # ---- the iteration -------------------------------------------------------------------------
     def __call__(self, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:

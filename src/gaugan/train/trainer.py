@@ -135,6 +135,8 @@ class Trainer:
             StepModules(self.g_train, self.d_train, self.e_train, vgg, self.dist.world_size),
             self.optimizers,
             self.device,
+            label_channels=self.labels.num_classes + int(self.labels.dontcare),
+            dontcare_id=self.labels.dontcare_id,
         )
 
         self.step = 0

@@ -87,3 +87,42 @@ def test_oasis_settings_are_checked():
         TrainConfig(generator="oasis", use_vae=True)
     with pytest.raises(ValueError, match="discriminator must be one of multiscale, oasis"):
         TrainConfig(discriminator="patch")
+
+
+@pytest.mark.parametrize(
+    "preset, g_expected, d_expected",
+    [  # boschresearch/OASIS's networks for each dataset, counted (tests/test_oasis.py)
+        ("ade20k-oasis", 74_314_691, 22_258_904),
+        ("cityscapes-oasis", 71_107_523, 22_251_364),
+        ("coco-stuff-oasis", 75_199_427, 22_260_984),
+    ],
+)
+def test_oasis_presets_build_the_official_networks(preset, g_expected, d_expected):
+    from dataclasses import replace
+
+    from gaugan.data.labelsets import load_labelset
+    from gaugan.models import build_model
+    from gaugan.summary import count_parameters
+    from gaugan.train.config import resolve_config
+    from gaugan.train.models import discriminator_config, generator_config
+
+    config = resolve_config(preset=preset)
+    labels = load_labelset(config.dataset)
+    if not config.instances:
+        labels = replace(labels, instance=False)
+    assert count_parameters(build_model(generator_config(config, labels))) == g_expected
+    assert count_parameters(build_model(discriminator_config(config, labels))) == d_expected
+    assert (config.use_vgg, config.lambda_feat, config.beta2, config.decay_epochs) == (False, 0.0, 0.999, 0)
+
+
+def test_instances_false_drops_the_boundary_channel_on_real_coco_stuff(tmp_path, shared_data):
+    from gaugan.train.data import build_training_dataset
+
+    root = str(shared_data / "coco_stuff_sample")
+    common = dict(dataset="coco-stuff", dataroot=root, split="val", preprocess="fixed",
+                  crop_size=64, load_size=64, flip=False, output_dir=str(tmp_path))
+    with_edges = build_training_dataset(TrainConfig(**common))
+    without = build_training_dataset(TrainConfig(**common, instances=False))
+    assert (with_edges.labels.semantic_channels, without.labels.semantic_channels) == (184, 183)
+    assert "instance" in with_edges[0] and "instance" not in without[0]
+    np.testing.assert_array_equal(with_edges[0]["label"], without[0]["label"])

@@ -33,6 +33,9 @@ class TrainConfig:
     aspect_ratio: float = 1.0
     flip: bool = True
     palette: str | None = None  # colour-coded folder datasets
+    # Instance-boundary channel where the dataset has instance maps (COCO-Stuff, Cityscapes); false is
+    # the official code's --no_instance (and OASIS', which never reads instances).
+    instances: bool = True
     max_samples: int | None = None  # use only the first N samples (debugging, tests)
 
     # model
@@ -147,6 +150,9 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+_OASIS = {"generator": "oasis", "discriminator": "oasis", "use_vgg": False, "lambda_feat": 0.0, "beta2": 0.999,
+          "decay_epochs": 0, "instances": False}
+
 # The paper's datasets, as the official code's per-dataset options set them.
 PRESETS: dict[str, dict[str, Any]] = {
     "coco-stuff": {"dataset": "coco-stuff", "load_size": 286, "crop_size": 256, "epochs": 50, "decay_epochs": 50},
@@ -166,6 +172,18 @@ PRESETS: dict[str, dict[str, Any]] = {
     "labelmefacade": {"dataset": "labelmefacade", "preprocess": "scale_shortside_and_crop", "load_size": 286, "crop_size": 256},
     # 480x360 frames, whole, at 256x192 (4:3).
     "camvid": {"dataset": "camvid", "preprocess": "fixed", "load_size": 256, "crop_size": 256, "aspect_ratio": 4 / 3},
+    # OASIS (Schoenfeld et al., ICLR 2021) as boschresearch/OASIS's config.py sets it per dataset:
+    # segmentation D + 3D-noise G, no VGG and no feature matching, Adam (0, 0.999), LabelMix, no
+    # learning-rate decay, no instance maps. batch_size is per process here: the official runs use
+    # 32 (ADE20K, COCO-Stuff) and 20 (Cityscapes) in all.
+    "ade20k-oasis": {"dataset": "ade20k", "load_size": 286, "crop_size": 256, **_OASIS, "epochs": 200,
+                     "lambda_labelmix": 10.0, "ema_decay": 0.9999},
+    "coco-stuff-oasis": {"dataset": "coco-stuff", "load_size": 286, "crop_size": 256, **_OASIS, "epochs": 100,
+                         "lambda_labelmix": 10.0, "ema_decay": 0.9999},
+    # Cityscapes at 512x256 (no crop), G and D both at 4e-4.
+    "cityscapes-oasis": {"dataset": "cityscapes", "preprocess": "fixed", "load_size": 512, "crop_size": 512,
+                         "aspect_ratio": 2.0, **_OASIS, "epochs": 200, "lr": 4e-4, "ttur": False,
+                         "lambda_labelmix": 5.0, "ema_decay": 0.999},
 }
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

@@ -73,6 +73,6 @@ def encoder_config(config: TrainConfig) -> model_config.ConvEncoderConfig | None
 # Fields that change model shapes or the meaning of the weights: a resumed run must agree on them.
 MODEL_FIELDS = (
     "generator", "ngf", "ndf", "num_upsampling_layers", "norm", "spade_kernel_size", "spade_hidden",
-    "use_vae", "z_dim", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset",
+    "use_vae", "z_dim", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
     "discriminator", "noise_dim", "oasis_g_blocks", "oasis_d_blocks",
 )

@@ -126,3 +126,78 @@ def test_instances_false_drops_the_boundary_channel_on_real_coco_stuff(tmp_path,
     assert (with_edges.labels.semantic_channels, without.labels.semantic_channels) == (184, 183)
     assert "instance" in with_edges[0] and "instance" not in without[0]
     np.testing.assert_array_equal(with_edges[0]["label"], without[0]["label"])
+
+
+def test_an_oasis_run_trains_in_bf16_and_starts_from_another_oasis_run(tmp_path, one_thread):
+    first = Trainer(_toy_config(tmp_path, "bf16", precision="bf16", iterations=2), ToyPairs(n=4), show_progress=False)
+    losses = first.fit()
+    assert all(np.isfinite(v) for v in losses.values())
+    follow = Trainer(_toy_config(tmp_path, "follow", init_from=str(tmp_path / "bf16" / "final")), ToyPairs(n=4), show_progress=False)
+    exported = GauGAN.from_pretrained(tmp_path / "bf16" / "final").generator.state_dict()
+    started = follow.generator.state_dict()
+    # The new run's generator is the exported one, tensor for tensor, before its first step.
+    assert started.keys() == exported.keys()
+    assert all(torch.equal(started[k], exported[k].to(started[k].dtype)) for k in exported)
+
+
+def _oasis_ddp_worker(rank, port, output_dir):
+    import os
+
+    import torch.distributed as dist
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    try:
+        trainer = Trainer(_toy_config(output_dir, "ddp", iterations=2, checkpoint_every=1000), ToyPairs(n=8), show_progress=False)
+        assert trainer.dist.world_size == 2
+        trainer.fit()
+        state = {f"G.{k}": v for k, v in trainer.generator.state_dict().items()}
+        state.update({f"D.{k}": v for k, v in trainer.discriminator.state_dict().items()})
+        torch.save(state, output_dir / f"rank{rank}.pt")
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def test_two_gloo_processes_train_oasis_in_step(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mp.spawn(_oasis_ddp_worker, args=(port, tmp_path), nprocs=2, join=True)
+    ranks = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]  # written by this test: not user files
+    initial = Trainer(_toy_config(tmp_path, "initial"), ToyPairs(n=8), show_progress=False)
+    start = {f"G.{k}": v for k, v in initial.generator.state_dict().items()}
+    # Both ranks hold the same weights after two synchronised steps, and they moved.
+    assert all(torch.equal(ranks[0][k], ranks[1][k]) for k in ranks[0])
+    assert any(not torch.equal(ranks[0][k], start[k]) for k in start if k.endswith("weight"))
+
+
+def test_the_painter_serves_an_oasis_checkpoint_and_its_seed_picks_the_noise(tmp_path, one_thread):
+    import io
+
+    from fastapi.testclient import TestClient
+    from PIL import Image
+
+    from gaugan.app import create_app
+
+    Trainer(_toy_config(tmp_path, "run"), ToyPairs(n=8), show_progress=False).fit()
+    ids = ToyPairs(n=1).label[0].numpy().astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(ids).save(buffer, format="PNG")
+
+    with TestClient(create_app(Synthesizer.from_pretrained(tmp_path / "run" / "final"), warm_up=False)) as client:
+        assert client.get("/api/model").json()["has_encoder"] is False
+
+        def paint(seed):
+            response = client.post("/api/synthesize", files={"label_map": ("l.png", buffer.getvalue(), "image/png")},
+                                   data={"seed": str(seed)})
+            assert response.status_code == 200, response.text[:300]
+            return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), np.int16)
+
+        a, b, again = paint(0), paint(1), paint(0)
+    assert a.shape == (32, 32, 3)
+    assert np.abs(a - b).mean() > 0.5 and np.array_equal(a, again)

@@ -301,7 +301,7 @@ def create_app(
     async def synthesize(
         request: Request,
         label_map: UploadFile = File(description=LABEL_MAP_DOC),
-        seed: int = Form(0, ge=0, le=SEED_MAX, description="picks the variation (models with an encoder)"),
+        seed: int = Form(0, ge=0, le=SEED_MAX, description="picks the variation (models with a style encoder or OASIS noise)"),
         style_image: Optional[UploadFile] = File(None, description="PNG/JPEG reference whose style to copy (encoder models)"),
         style_preset: Optional[str] = Form(None, description="name of a style preset shipped with the model"),
         model: Optional[str] = Form(None, description=MODEL_DOC),

@@ -24,8 +24,8 @@ from pathlib import Path
 from gaugan.data.decoders import IdDecoder
 from gaugan.data.errors import DatasetError
 from gaugan.data.image_io import list_images, require_split_folder
-from gaugan.data.labelsets import load_labelset
 from gaugan.data.paired import PairedDataset, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 
 SPLIT_FOLDERS = {"train": "training", "training": "training", "val": "validation", "validation": "validation"}
@@ -65,8 +65,15 @@ def find_ade_root(root: Path) -> Path:
     return root
 
 
+SPEC = DatasetSpec("ade20k", "ade20k.csv", dontcare=True, epochs=100, decay_epochs=100, paper_model=True)
+
+OUTDOOR_SPEC = DatasetSpec("ade20k-outdoor", "ade20k.csv", dontcare=True, epochs=100, decay_epochs=100, paper_model=True)
+
+
 class ADE20K(PairedDataset):
     """ADE20K SceneParsing (150 classes + don't-care). ``outdoor=True`` keeps only outdoor scenes."""
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -83,7 +90,7 @@ class ADE20K(PairedDataset):
         if split not in SPLIT_FOLDERS:
             raise DatasetError(f"ADE20K split must be one of {', '.join(SPLIT_FOLDERS)}, got {split!r}")
         folder = SPLIT_FOLDERS[split]
-        labels = load_labelset("ade20k-outdoor" if outdoor else "ade20k")
+        labels = (OUTDOOR_SPEC if outdoor else SPEC).labels()
         image_dir, label_dir = root / "images" / folder, root / "annotations" / folder
         flat = not image_dir.is_dir() and (root / "images").is_dir() and any((root / "images").glob("*.jpg"))
         if flat:
@@ -117,6 +124,8 @@ class ADE20K(PairedDataset):
 
 class ADE20KOutdoor(ADE20K):
     """ADE20K-outdoor: the ADE20K images of outdoor scene categories."""
+
+    spec = OUTDOOR_SPEC
 
     def __init__(self, root: str | Path, split: str = "train", preprocess: Preprocess | None = None, **options) -> None:
         options.setdefault("outdoor", True)

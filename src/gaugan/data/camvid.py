@@ -17,8 +17,8 @@ from pathlib import Path
 from gaugan.data.decoders import IdDecoder
 from gaugan.data.errors import DatasetError
 from gaugan.data.image_io import list_images, require_split_folder
-from gaugan.data.labelsets import load_labelset
 from gaugan.data.paired import PairedDataset, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 
 DONTCARE_VALUE = 11
@@ -41,8 +41,14 @@ def read_pair_list(path: Path) -> list[tuple[str, str]]:
     return pairs
 
 
+# 480x360 street frames: the whole 4:3 frame at 256x192 (square crops would cut away the sky or road).
+SPEC = DatasetSpec("camvid", "camvid.csv", dontcare=True, preprocess="fixed", train_load_size=256, aspect_ratio=4 / 3)
+
+
 class CamVid(PairedDataset):
     """CamVid (Brostow et al. 2009), SegNet layout: 11 classes + don't care (id 11), 12 semantic channels."""
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -53,7 +59,7 @@ class CamVid(PairedDataset):
         strict: bool = True,
     ) -> None:
         root = Path(root).expanduser()
-        labels = load_labelset("camvid")
+        labels = SPEC.labels()
         image_dir = require_split_folder(root / split, "CamVid image", "*")
         label_dir = require_split_folder(root / f"{split}annot", "CamVid annotation", "*annot")
         images = list_images(image_dir)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from gaugan.data.decoders import IdDecoder
 from gaugan.data.image_io import require_split_folder
-from gaugan.data.labelsets import load_labelset
 from gaugan.data.paired import PairedDataset, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 
 
@@ -26,8 +26,16 @@ def city_frame(path: Path) -> str:
     return "_".join(path.stem.split("_")[:3])
 
 
+SPEC = DatasetSpec(
+    "cityscapes", "cityscapes.csv", instance=True, preprocess="fixed", train_load_size=512, test_load_size=512, crop_size=512,
+    aspect_ratio=2.0, num_upsampling_layers="more", epochs=100, decay_epochs=100, paper_model=True,
+)
+
+
 class Cityscapes(PairedDataset):
     """Cityscapes gtFine (35 ids + instance-boundary channel unless ``instances=False``)."""
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -39,7 +47,7 @@ class Cityscapes(PairedDataset):
         strict: bool = True,
     ) -> None:
         root = Path(root).expanduser()
-        labels = load_labelset("cityscapes")
+        labels = SPEC.labels()
         if not instances:
             labels = replace(labels, instance=False)
         image_root = require_split_folder(root / "leftImg8bit" / split, "Cityscapes leftImg8bit", "*")

@@ -16,13 +16,18 @@ from pathlib import Path
 
 from gaugan.data.decoders import IdDecoder
 from gaugan.data.image_io import list_images, require_split_folder
-from gaugan.data.labelsets import load_labelset
 from gaugan.data.paired import PairedDataset, Pairing, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
+
+
+SPEC = DatasetSpec("coco-stuff", "coco-stuff.csv", dontcare=True, instance=True, epochs=50, decay_epochs=50, paper_model=True)
 
 
 class CocoStuff(PairedDataset):
     """COCO-Stuff (``dataset[i]`` as in `PairedDataset`; ``instance`` present unless ``instances=False``)."""
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -35,7 +40,7 @@ class CocoStuff(PairedDataset):
         strict: bool = True,
     ) -> None:
         root = Path(root).expanduser()
-        labels = load_labelset("coco-stuff")
+        labels = SPEC.labels()
         if not instances:
             labels = replace(labels, instance=False)
         kinds = ("img", "label", "inst") if instances else ("img", "label")

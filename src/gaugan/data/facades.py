@@ -26,8 +26,8 @@ from PIL import Image
 from gaugan.data.decoders import IdDecoder, NearestColorDecoder
 from gaugan.data.errors import DatasetError
 from gaugan.data.image_io import list_images, open_image, read_split_list
-from gaugan.data.labelsets import load_labelset
 from gaugan.data.paired import PairedDataset, Sample, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 
 LAYOUTS = ("auto", "cmp", "pix2pix")
@@ -40,8 +40,13 @@ def detect_layout(root: Path) -> str:
     return "pix2pix"
 
 
+SPEC = DatasetSpec("facades", "facades.csv", dontcare=True, epochs=100, decay_epochs=100, paper_model=True)
+
+
 class Facades(PairedDataset):
     """CMP Facades: 12 classes + don't-care, no instance maps, either layout (``layout="auto"`` detects it)."""
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -56,7 +61,7 @@ class Facades(PairedDataset):
         if layout not in LAYOUTS:
             raise ValueError(f"facades layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
         self.layout = detect_layout(root) if layout == "auto" else layout
-        labels = load_labelset("facades")
+        labels = SPEC.labels()
         if self.layout == "pix2pix":
             folder = root / split
             if not folder.is_dir():

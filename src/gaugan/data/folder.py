@@ -20,8 +20,9 @@ from pathlib import Path
 from gaugan.data.decoders import AutoDecoder, ColorDecoder, IdDecoder
 from gaugan.data.errors import DatasetError
 from gaugan.data.image_io import list_images, read_split_list, require_split_folder
-from gaugan.data.labelsets import load_labelset, load_palette_file
+from gaugan.data.labelsets import load_palette_file
 from gaugan.data.paired import PairedDataset, pair_files
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 from gaugan.labels import LabelSet
 
@@ -43,6 +44,12 @@ def _resolve_labels(root: Path, labels: LabelSet | str | Path | None) -> LabelSe
     )
 
 
+SPEC = DatasetSpec("folder", None)
+
+# Mostly 683x512 street photos: keep their aspect ratio, then crop.
+LABELMEFACADE_SPEC = DatasetSpec("labelmefacade", "labelmefacade.csv", preprocess="scale_shortside_and_crop")
+
+
 class FolderDataset(PairedDataset):
     """images/ + labels/ (+ instances/) paired by stem.
 
@@ -54,6 +61,8 @@ class FolderDataset(PairedDataset):
             num_classes when the label set file says it has a don't-care id.
         instances: use ROOT/instances (None: when the folder exists).
     """
+
+    spec = SPEC
 
     def __init__(
         self,
@@ -108,7 +117,9 @@ class LabelMeFacade(FolderDataset):
     """LabelMeFacade (Froehlich et al., ICPR 2010): images/*.jpg, colour-coded labels/*.png, 9 classes,
     train.txt / test.txt; the folder layout with its built-in palette."""
 
+    spec = LABELMEFACADE_SPEC
+
     def __init__(self, root: str | Path, split: str | None = "train", preprocess: Preprocess | None = None, *, strict: bool = True) -> None:
         super().__init__(
-            root, split, preprocess, labels=load_labelset("labelmefacade"), label_format="colors", instances=False, strict=strict
+            root, split, preprocess, labels=LABELMEFACADE_SPEC.labels(), label_format="colors", instances=False, strict=strict
         )

@@ -24,18 +24,6 @@ import numpy as np
 from gaugan.data.errors import DatasetError
 from gaugan.labels import LabelSet
 
-# name -> (table in gaugan/data/labels, don't-care channel, instance channel), as the paper's code sets them.
-BUILTIN: dict[str, tuple[str, bool, bool]] = {
-    "coco-stuff": ("coco-stuff.csv", True, True),
-    "ade20k": ("ade20k.csv", True, False),
-    "ade20k-outdoor": ("ade20k.csv", True, False),
-    "cityscapes": ("cityscapes.csv", False, True),
-    "facades": ("facades.csv", True, False),
-    "labelmefacade": ("labelmefacade.csv", False, False),
-    "camvid": ("camvid.csv", True, False),
-}
-
-
 def _parse_table(text: str, source: str) -> tuple[list[str], list[tuple[int, int, int]]]:
     reader = csv.DictReader(io.StringIO(text))
     required = {"id", "name", "r", "g", "b"}
@@ -52,19 +40,32 @@ def _parse_table(text: str, source: str) -> tuple[list[str], list[tuple[int, int
     return [r["name"] for r in rows], colors
 
 
+@lru_cache(maxsize=None)
+def read_label_table(file: str) -> tuple[tuple[str, ...], tuple[tuple[int, int, int], ...]]:
+    """(names, colours) of a table shipped in ``gaugan/data/labels`` (e.g. ``"camvid.csv"``)."""
+    text = resources.files("gaugan.data").joinpath("labels", file).read_text(encoding="utf-8")
+    names, colors = _parse_table(text, file)
+    return tuple(names), tuple(colors)
+
+
+def _builtin_specs() -> dict:
+    # The specs live beside the loaders, which import this module: look them up when asked.
+    from gaugan.data.registry import SPECS
+
+    return {name: spec for name, spec in SPECS.items() if spec.table is not None}
+
+
 def builtin_labelsets() -> tuple[str, ...]:
-    return tuple(BUILTIN)
+    return tuple(_builtin_specs())
 
 
 @lru_cache(maxsize=None)
 def load_labelset(name: str) -> LabelSet:
     """The `LabelSet` of a built-in dataset: coco-stuff, ade20k, ade20k-outdoor, cityscapes, facades, labelmefacade, camvid."""
-    if name not in BUILTIN:
-        raise KeyError(f"no built-in label set {name!r}; known: {', '.join(BUILTIN)}")
-    file, dontcare, instance = BUILTIN[name]
-    text = resources.files("gaugan.data").joinpath("labels", file).read_text(encoding="utf-8")
-    names, colors = _parse_table(text, file)
-    return LabelSet(names=tuple(names), colors=tuple(colors), dontcare=dontcare, instance=instance, dataset=name)
+    specs = _builtin_specs()
+    if name not in specs:
+        raise KeyError(f"no built-in label set {name!r}; known: {', '.join(specs)}")
+    return specs[name].labels()
 
 
 def load_palette_file(path: str | Path, *, dontcare: bool | None = None, instance: bool | None = None) -> LabelSet:

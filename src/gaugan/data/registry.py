@@ -1,8 +1,8 @@
 """`build_dataset(name, root, split, ...)`: one entry point for every supported dataset layout.
 
-Preprocessing defaults are the official code's per-dataset defaults: resize_and_crop with load_size
-286 for training and 256 otherwise, crop 256 (COCO-Stuff, ADE20K, Facades, folders); Cityscapes
-``fixed`` 512 x 256 (crop_size 512, aspect_ratio 2). Flipping is on for the training split only, as
+Preprocessing defaults are each dataset's `DatasetSpec` (the official code's per-dataset defaults:
+resize_and_crop with load_size 286 for training and 256 otherwise, crop 256 for COCO-Stuff, ADE20K,
+Facades and folders; Cityscapes ``fixed`` 512 x 256). Flipping is on for the training split only, as
 the official code flips only when training. Every default can be overridden.
 """
 
@@ -20,41 +20,19 @@ from gaugan.data.errors import DatasetError
 from gaugan.data.facades import Facades
 from gaugan.data.folder import FolderDataset, LabelMeFacade
 from gaugan.data.paired import PairedDataset
+from gaugan.data.spec import DatasetSpec
 from gaugan.data.transforms import Preprocess
 
-DATASET_CLASSES: dict[str, Callable[..., PairedDataset]] = {
-    "coco-stuff": CocoStuff,
-    "ade20k": ADE20K,
-    "ade20k-outdoor": ADE20KOutdoor,
-    "cityscapes": Cityscapes,
-    "facades": Facades,
-    "labelmefacade": LabelMeFacade,
-    "camvid": CamVid,
-    "folder": FolderDataset,
-}
+# Every loader carries its `DatasetSpec`; the names, label sets and defaults below come from them.
+_LOADERS: tuple[type[PairedDataset], ...] = (CocoStuff, ADE20K, ADE20KOutdoor, Cityscapes, Facades, LabelMeFacade, CamVid, FolderDataset)
+DATASET_CLASSES: dict[str, Callable[..., PairedDataset]] = {loader.spec.name: loader for loader in _LOADERS}
+SPECS: dict[str, DatasetSpec] = {loader.spec.name: loader.spec for loader in _LOADERS}
 DATASETS = tuple(DATASET_CLASSES)
-
-# name -> (preprocess mode, train load_size, test load_size, crop_size, aspect_ratio)
-PREPROCESS_DEFAULTS: dict[str, tuple[str, int, int, int, float]] = {
-    "coco-stuff": ("resize_and_crop", 286, 256, 256, 1.0),
-    "ade20k": ("resize_and_crop", 286, 256, 256, 1.0),
-    "ade20k-outdoor": ("resize_and_crop", 286, 256, 256, 1.0),
-    "cityscapes": ("fixed", 512, 512, 512, 2.0),
-    "facades": ("resize_and_crop", 286, 256, 256, 1.0),
-    # Mostly 683x512 street photos: keep their aspect ratio, then crop.
-    "labelmefacade": ("scale_shortside_and_crop", 286, 256, 256, 1.0),
-    # 480x360 street frames: the whole 4:3 frame at 256x192 (square crops would cut away the sky or road).
-    "camvid": ("fixed", 256, 256, 256, 4 / 3),
-    "folder": ("resize_and_crop", 286, 256, 256, 1.0),
-}
-TRAIN_SPLITS = ("train", "training")
 
 
 def default_preprocess(name: str, split: str | None) -> Preprocess:
     """The official code's preprocessing for dataset ``name`` and ``split``."""
-    mode, train_load, test_load, crop, aspect = PREPROCESS_DEFAULTS[name]
-    training = split in TRAIN_SPLITS
-    return Preprocess(mode, train_load if training else test_load, crop, aspect, flip=training)
+    return SPECS[name].preprocessing(split)
 
 
 def build_dataset(

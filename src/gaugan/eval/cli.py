@@ -203,7 +203,7 @@ def _finish(args: argparse.Namespace, result, labels, notes: list[str], segmente
 def resolve_classes(spec: str):
     """The label set a --classes SPEC names (see the flag's help)."""
     from gaugan import default_model
-    from gaugan.data.labelsets import BUILTIN, load_labelset, load_palette_file
+    from gaugan.data.labelsets import builtin_labelsets, load_labelset, load_palette_file
     from gaugan.labels import LabelSet
     from gaugan.models import CheckpointError
     from gaugan.models.pretrained import read_checkpoint_config
@@ -214,10 +214,10 @@ def resolve_classes(spec: str):
         return LabelSet.from_dict(read_checkpoint_config(directory)["labels"])
     if path.is_file():
         return load_palette_file(path)
-    if spec in BUILTIN:
+    if spec in builtin_labelsets():
         return load_labelset(spec)
     raise CheckpointError(f"--classes {spec}: not an embedded model, checkpoint directory, palette file or built-in "
-                          f"label set ({', '.join(BUILTIN)})")
+                          f"label set ({', '.join(builtin_labelsets())})")
 
 
 def _run_two_folder_fid(args: argparse.Namespace) -> int:

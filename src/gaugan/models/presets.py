@@ -1,13 +1,15 @@
-"""Model configs of the paper's datasets, as in the official code's dataset options.
+"""Model configs of the paper's datasets, derived from their `gaugan.data.spec.DatasetSpec`.
 
-Semantic channels = classes + don't-care channel + instance-edge channel:
+Semantic channels = classes + don't-care channel + instance-edge channel, read off the label set:
 COCO-Stuff 182 + 1 + 1 = 184; ADE20K 150 + 1 = 151; Cityscapes 35 + 1 (edges) = 36;
-CMP Facades 13 (no don't-care, no instances).
+CMP Facades 12 + 1 (don't care) = 13.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from gaugan.data.registry import SPECS
 
 from gaugan.models.config import (
     ConvEncoderConfig,
@@ -25,11 +27,14 @@ class DatasetPreset:
 
 
 PRESETS: dict[str, DatasetPreset] = {
-    "coco-stuff": DatasetPreset(semantic_channels=184),
-    "ade20k": DatasetPreset(semantic_channels=151),
-    "ade20k-outdoor": DatasetPreset(semantic_channels=151),
-    "cityscapes": DatasetPreset(semantic_channels=36, width=512, aspect_ratio=2.0, num_upsampling_layers="more"),
-    "facades": DatasetPreset(semantic_channels=13),
+    name: DatasetPreset(
+        semantic_channels=spec.labels().semantic_channels,
+        width=spec.crop_size,
+        aspect_ratio=spec.aspect_ratio,
+        num_upsampling_layers=spec.num_upsampling_layers,
+    )
+    for name, spec in SPECS.items()
+    if spec.paper_model
 }
 
 

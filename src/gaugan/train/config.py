@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gaugan.data.registry import SPECS
+
 
 @dataclass
 class TrainConfig:
@@ -151,38 +153,21 @@ class TrainConfig:
 
 
 _OASIS = {"generator": "oasis", "discriminator": "oasis", "use_vgg": False, "lambda_feat": 0.0, "beta2": 0.999,
-          "decay_epochs": 0, "instances": False}
+          "decay_epochs": 0, "instances": False,
+          "num_upsampling_layers": "normal"}  # SPADE's decoder depth; OASIS' is oasis_g_blocks
 
-# The paper's datasets, as the official code's per-dataset options set them.
+# Each dataset's own sizes and the paper's schedule (its `DatasetSpec`), then OASIS' per-dataset settings.
 PRESETS: dict[str, dict[str, Any]] = {
-    "coco-stuff": {"dataset": "coco-stuff", "load_size": 286, "crop_size": 256, "epochs": 50, "decay_epochs": 50},
-    "ade20k": {"dataset": "ade20k", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
-    "ade20k-outdoor": {"dataset": "ade20k-outdoor", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
-    "cityscapes": {
-        "dataset": "cityscapes",
-        "preprocess": "fixed",
-        "load_size": 512,
-        "crop_size": 512,
-        "aspect_ratio": 2.0,
-        "num_upsampling_layers": "more",
-        "epochs": 100,
-        "decay_epochs": 100,
-    },
-    "facades": {"dataset": "facades", "load_size": 286, "crop_size": 256, "epochs": 100, "decay_epochs": 100},
-    "labelmefacade": {"dataset": "labelmefacade", "preprocess": "scale_shortside_and_crop", "load_size": 286, "crop_size": 256},
-    # 480x360 frames, whole, at 256x192 (4:3).
-    "camvid": {"dataset": "camvid", "preprocess": "fixed", "load_size": 256, "crop_size": 256, "aspect_ratio": 4 / 3},
+    **{name: spec.train_preset() for name, spec in SPECS.items() if spec.table is not None},
     # OASIS (Schoenfeld et al., ICLR 2021) as boschresearch/OASIS's config.py sets it per dataset:
     # segmentation D + 3D-noise G, no VGG and no feature matching, Adam (0, 0.999), LabelMix, no
     # learning-rate decay, no instance maps. batch_size is per process here: the official runs use
     # 32 (ADE20K, COCO-Stuff) and 20 (Cityscapes) in all.
-    "ade20k-oasis": {"dataset": "ade20k", "load_size": 286, "crop_size": 256, **_OASIS, "epochs": 200,
-                     "lambda_labelmix": 10.0, "ema_decay": 0.9999},
-    "coco-stuff-oasis": {"dataset": "coco-stuff", "load_size": 286, "crop_size": 256, **_OASIS, "epochs": 100,
-                         "lambda_labelmix": 10.0, "ema_decay": 0.9999},
+    "ade20k-oasis": {**SPECS["ade20k"].train_preset(), **_OASIS, "epochs": 200, "lambda_labelmix": 10.0, "ema_decay": 0.9999},
+    "coco-stuff-oasis": {**SPECS["coco-stuff"].train_preset(), **_OASIS, "epochs": 100, "lambda_labelmix": 10.0,
+                         "ema_decay": 0.9999},
     # Cityscapes at 512x256 (no crop), G and D both at 4e-4.
-    "cityscapes-oasis": {"dataset": "cityscapes", "preprocess": "fixed", "load_size": 512, "crop_size": 512,
-                         "aspect_ratio": 2.0, **_OASIS, "epochs": 200, "lr": 4e-4, "ttur": False,
+    "cityscapes-oasis": {**SPECS["cityscapes"].train_preset(), **_OASIS, "epochs": 200, "lr": 4e-4, "ttur": False,
                          "lambda_labelmix": 5.0, "ema_decay": 0.999},
 }
 

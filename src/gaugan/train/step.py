@@ -102,33 +102,34 @@ class TrainingStep:
 
     def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, generator: nn.Module, encoder: nn.Module | None):
         cfg = self.config
-        d = unwrap(self.m.discriminator)
-        if self.oasis:
-            with self.autocast():
-                fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
-                logits = d(fake)
-            losses = {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, cfg.class_balancing)}
-            if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
-                with self.autocast():
-                    losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
-            if kld is not None:
-                losses["KLD"] = kld
-            return losses, fake
         with self.autocast():
             fake, kld = self.generate(semantics, real, generator, encoder, compute_kld=True)
-            # One label map for the fake and the real half: the discriminator repeats it itself, cheaply.
-            predictions = d(semantics, torch.cat([fake, real]))
-        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
-        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
-        losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
-        if cfg.lambda_feat > 0:
-            losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
+        losses = self._oasis_adversarial(semantics, fake) if self.oasis else self._multiscale_adversarial(semantics, fake, real)
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
         if kld is not None:
             losses["KLD"] = kld
         return losses, fake
+
+    def _multiscale_adversarial(self, semantics: torch.Tensor, fake: torch.Tensor, real: torch.Tensor) -> dict:
+        """Hinge (or LS / original) GAN loss + feature matching against the real half."""
+        cfg = self.config
+        with self.autocast():
+            # One label map for the fake and the real half: the discriminator repeats it itself, cheaply.
+            predictions = unwrap(self.m.discriminator)(semantics, torch.cat([fake, real]))
+        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
+        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
+        losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
+        if cfg.lambda_feat > 0:
+            losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
+        return losses
+
+    def _oasis_adversarial(self, semantics: torch.Tensor, fake: torch.Tensor) -> dict:
+        """The fake must be segmented as the label map's classes (class-balanced N+1 cross-entropy)."""
+        with self.autocast():
+            logits = unwrap(self.m.discriminator)(fake)
+        return {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, self.config.class_balancing)}
 
     def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor):
         cfg = self.config

@@ -93,3 +93,17 @@ def test_cli_refuses_style_for_a_model_without_encoder(tmp_path, capsys):
     assert main(["synthesize", str(ckpt), str(tmp_path / "a.png"), "-o", str(out), "--style", str(tmp_path / "style.jpg")]) == 2
     assert "no style encoder" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_cli_takes_label_maps_after_options_and_still_refuses_unknown_ones(tmp_path, capsys):
+    ckpt = _checkpoint(tmp_path, False)
+    for name in ("a", "b"):
+        Image.fromarray(_layout()).save(tmp_path / f"{name}.png")
+    out = tmp_path / "out"
+    # Label maps before and after options, as users write them (argparse alone drops the later ones).
+    assert main(["synthesize", str(ckpt), str(tmp_path / "a.png"), "-o", str(out), str(tmp_path / "b.png")]) == 0
+    assert {"a_seed0.png", "b_seed0.png"} <= {p.name for p in out.iterdir()}
+    with pytest.raises(SystemExit):
+        main(["synthesize", str(ckpt), str(tmp_path / "a.png"), "-o", str(tmp_path / "other"), "--bogus"])
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()

@@ -50,7 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     # page-faulting them in on every forward (gaugan.fast.allocator; opt out: GAUGAN_MALLOC_TUNING=0).
     tune_malloc()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # argparse gives a trailing nargs="*" positional (synthesize's label maps, serve's checkpoints)
+    # nothing of what follows an option: `gaugan synthesize RUN --raw maps/` would refuse maps/.
+    trailing = getattr(args, "trailing_positionals", None)
+    if extra and trailing and not any(item.startswith("-") for item in extra):
+        getattr(args, trailing).extend(extra)
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -76,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("synthesize", help="turn label maps into pictures with a trained checkpoint")
     parser.add_argument("checkpoint", help=CHECKPOINT_HELP)
     parser.add_argument("inputs", nargs="*", help="label-map PNGs (class ids or palette colours) or folders of them")
+    parser.set_defaults(trailing_positionals="inputs")  # also after options (gaugan.cli.main)
     parser.add_argument("--raw", action="store_true", help=RAW_HELP)
     parser.add_argument("--examples", action="store_true", help="also paint the example layouts shipped with the model (its examples/ folder)")
     parser.add_argument("-o", "--output", required=True, help="output folder")

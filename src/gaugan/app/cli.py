@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="checkpoint directories or embedded model names (streets, landscapes, default); the first is the page's "
              "default model. Default: every embedded model of this install",
     )
+    parser.set_defaults(trailing_positionals="checkpoints")  # also after options (gaugan.cli.main)
     parser.add_argument("--raw", action="store_true",
                         help="for training runs and checkpoints among CHECKPOINT: the trained generators instead of their EMA averages")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")

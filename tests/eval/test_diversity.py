@@ -31,4 +31,4 @@ def test_evaluate_reports_seed_diversity_for_encoder_models_and_says_why_not_oth
     assert evaluate(with_z, ToyPairs(n=4, size=32), progress=False, diversity_seeds=3).seed_diversity < 1e-6
     plain = GauGAN(SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8)), TOY_LABELS)
     result = evaluate(plain, ToyPairs(n=4, size=32), progress=False, diversity_seeds=3)
-    assert result.seed_diversity is None and any("no style encoder" in n for n in result.notes)
+    assert result.seed_diversity is None and any("draws no latent" in n for n in result.notes)

@@ -40,7 +40,8 @@ from gaugan.backends import BACKENDS
 from gaugan.data.label_maps import LabelMapError, check_id_range, label_ids_from_image
 from gaugan.data.transforms import resize_ids
 from gaugan.labels import LABEL_ENCODINGS, LabelSet
-from gaugan.models import CLADEGenerator, GauGAN, SPADEGenerator
+from gaugan.models import GauGAN
+from gaugan.models.registry import fast_class
 from gaugan.semantics import instance_edges, semantic_input
 
 LabelMapInput = Union[Image.Image, np.ndarray, torch.Tensor]
@@ -193,7 +194,7 @@ def resolve_backend(backend: str, generator: torch.nn.Module, device: torch.devi
     """The backend that runs: ``backend``, or for "auto" fast for SPADE and CLADE on the CPU, else torch."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
-    has_fast_path = type(generator) in (SPADEGenerator, CLADEGenerator)
+    has_fast_path = fast_class(generator) is not None
     if backend == "auto":
         return "fast" if has_fast_path and device.type == "cpu" else "torch"
     if backend == "fast" and not has_fast_path:
@@ -226,12 +227,9 @@ class FastRunner(TorchRunner):
     """`FastSPADEGenerator` or `FastCLADEGenerator` on class ids and edges (no one-hot map is built); torch encoder."""
 
     def __init__(self, model: GauGAN, precision: str) -> None:
-        from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator
-
         super().__init__(model, precision)
         labels = model.labels
-        fast_type = FastCLADEGenerator if type(model.generator) is CLADEGenerator else FastSPADEGenerator
-        self.fast = fast_type.from_generator(model.generator, labels.num_classes + int(labels.dontcare), precision=precision)
+        self.fast = fast_class(model.generator).from_generator(model.generator, labels.num_classes + int(labels.dontcare), precision=precision)
 
     def generate(self, ids: torch.Tensor, instance_ids: torch.Tensor | None, z: torch.Tensor | None) -> torch.Tensor:
         edges = instance_edges(instance_ids) if instance_ids is not None else None

@@ -197,19 +197,6 @@ class MultiscaleDiscriminatorConfig:
 from gaugan.models.oasis_discriminator import OASISDiscriminatorConfig  # noqa: E402
 from gaugan.models.oasis_generator import OASISGeneratorConfig  # noqa: E402
 
-CONFIG_TYPES: dict[str, type] = {
-    cls.model_type: cls
-    for cls in (
-        SPADEGeneratorConfig,
-        ConcatGeneratorConfig,
-        CLADEGeneratorConfig,
-        Pix2PixHDGeneratorConfig,
-        ConvEncoderConfig,
-        MultiscaleDiscriminatorConfig,
-        OASISGeneratorConfig,
-        OASISDiscriminatorConfig,
-    )
-}
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -221,6 +208,8 @@ def config_from_dict(data: dict[str, Any]) -> Any:
     """Inverse of `config_to_dict`; raises ValueError naming an unknown type or field."""
     data = dict(data)
     kind = data.pop("type", None)
+    from gaugan.models.registry import CONFIG_TYPES  # the registry imports the modules, which import this file
+
     if kind not in CONFIG_TYPES:
         raise ValueError(f"unknown model type {kind!r}; known: {', '.join(sorted(CONFIG_TYPES))}")
     cls = CONFIG_TYPES[kind]

@@ -21,6 +21,7 @@ from gaugan.labels import LabelSet
 from gaugan.models.config import ConvEncoderConfig, OASISGeneratorConfig, SPADEGeneratorConfig, config_to_dict
 from gaugan.models.encoder import ConvEncoder, reparameterize
 from gaugan.models.factory import build_model
+from gaugan.models.registry import model_type_of
 from gaugan.models.checksums import CHECKSUMS_FILE, verify_checksums, write_checksums
 from gaugan.models.weights import CheckpointError, load_weights, save_weights
 
@@ -72,8 +73,7 @@ class GauGAN(nn.Module):
     @property
     def takes_noise(self) -> bool:
         """Whether pictures depend on a random draw (a style code z, or OASIS' 3D noise): seeds matter."""
-        config = self.generator.config
-        return bool(getattr(config, "use_vae", False)) or isinstance(config, OASISGeneratorConfig) and config.z_dim > 0
+        return self.latent_dim > 0
 
     def forward(self, semantics: torch.Tensor, z: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """(N, C_sem, H, W) semantic input [+ (N, z_dim) latent] -> (N, 3, H, W) in [-1, 1].
@@ -98,8 +98,7 @@ class GauGAN(nn.Module):
     @property
     def latent_dim(self) -> int:
         """Length of the per-image latent z (style code or noise vector); 0 when pictures are deterministic."""
-        config = self.generator.config
-        return config.z_dim if self.takes_noise else 0
+        return model_type_of(self.generator.config).latent(self.generator.config)
 
     # ---- persistence -------------------------------------------------------------------------
     def config_dict(self) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""Every model type registered once: its config class, its module, its fast CPU class, its latent.
+
+`build_model`, `config_from_dict`, the Synthesizer's backend choice and `GauGAN.latent_dim` read
+this table; a new generator is its file plus one `ModelType` line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch.nn as nn
+
+from gaugan.models.clade_generator import CLADEGenerator
+from gaugan.models.concat_generator import ConcatGenerator
+from gaugan.models.config import (
+    CLADEGeneratorConfig,
+    ConcatGeneratorConfig,
+    ConvEncoderConfig,
+    MultiscaleDiscriminatorConfig,
+    Pix2PixHDGeneratorConfig,
+    SPADEGeneratorConfig,
+)
+from gaugan.models.discriminator import MultiscaleDiscriminator
+from gaugan.models.encoder import ConvEncoder
+from gaugan.models.generator import SPADEGenerator
+from gaugan.models.oasis_discriminator import OASISDiscriminator, OASISDiscriminatorConfig
+from gaugan.models.oasis_generator import OASISGenerator, OASISGeneratorConfig
+from gaugan.models.pix2pixhd import Pix2PixHDGenerator
+
+
+def _no_latent(config: Any) -> int:
+    return 0
+
+
+def _style_code(config: Any) -> int:
+    """Decoder generators take a style code z only when trained with the encoder."""
+    return config.z_dim if config.use_vae else 0
+
+
+def _noise_vector(config: Any) -> int:
+    """OASIS draws its 3D noise from a z_dim vector per picture (0: no noise)."""
+    return config.z_dim
+
+
+@dataclass(frozen=True)
+class ModelType:
+    """config: the dataclass (its ``model_type`` tags it in JSON); module: what it builds;
+    fast: "module:Class" of the folded CPU generator (imported when used: gaugan.fast imports
+    gaugan.models), None when there is none; latent: config -> length of the per-picture z."""
+
+    config: type
+    module: type[nn.Module]
+    fast: str | None = None
+    latent: Callable[[Any], int] = _no_latent
+
+
+MODEL_TYPES: tuple[ModelType, ...] = (
+    ModelType(SPADEGeneratorConfig, SPADEGenerator, fast="gaugan.fast:FastSPADEGenerator", latent=_style_code),
+    ModelType(CLADEGeneratorConfig, CLADEGenerator, fast="gaugan.fast:FastCLADEGenerator", latent=_style_code),
+    ModelType(ConcatGeneratorConfig, ConcatGenerator, latent=_style_code),
+    ModelType(Pix2PixHDGeneratorConfig, Pix2PixHDGenerator),
+    ModelType(OASISGeneratorConfig, OASISGenerator, latent=_noise_vector),
+    ModelType(ConvEncoderConfig, ConvEncoder),
+    ModelType(MultiscaleDiscriminatorConfig, MultiscaleDiscriminator),
+    ModelType(OASISDiscriminatorConfig, OASISDiscriminator),
+)
+# Exact types: CLADE's and Concat's configs subclass SPADE's, and must not be taken for it.
+_BY_CONFIG = {entry.config: entry for entry in MODEL_TYPES}
+CONFIG_TYPES: dict[str, type] = {entry.config.model_type: entry.config for entry in MODEL_TYPES}
+
+
+def model_type_of(config: Any) -> ModelType:
+    """The registered type of a config (or of a module's ``.config``)."""
+    config = getattr(config, "config", config) if isinstance(config, nn.Module) else config
+    try:
+        return _BY_CONFIG[type(config)]
+    except KeyError:
+        raise TypeError(f"no model registered for config of type {type(config).__name__}") from None
+
+
+def fast_class(generator: nn.Module) -> type | None:
+    """The fast CPU class for ``generator`` (exactly its registered module type), or None."""
+    entry = _BY_CONFIG.get(type(getattr(generator, "config", None)))
+    if entry is None or entry.fast is None or type(generator) is not entry.module:
+        return None
+    module, name = entry.fast.split(":")
+    return getattr(importlib.import_module(module), name)

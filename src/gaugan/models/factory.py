@@ -14,8 +14,4 @@ def build_model(config: Any) -> nn.Module:
     """Instantiate the module a config (dataclass or ``config_to_dict`` dict) describes."""
     if isinstance(config, dict):
         config = config_from_dict(config)
-    try:
-        entry = model_type_of(config)
-    except TypeError:
-        raise TypeError(f"no model for config of type {type(config).__name__}") from None
-    return entry.module(config)
+    return model_type_of(config).module(config)

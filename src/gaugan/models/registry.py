@@ -73,8 +73,7 @@ CONFIG_TYPES: dict[str, type] = {entry.config.model_type: entry.config for entry
 
 
 def model_type_of(config: Any) -> ModelType:
-    """The registered type of a config (or of a module's ``.config``)."""
-    config = getattr(config, "config", config) if isinstance(config, nn.Module) else config
+    """The registered type of a config (``TypeError`` naming an unregistered one)."""
     try:
         return _BY_CONFIG[type(config)]
     except KeyError:

@@ -47,13 +47,13 @@ import tempfile  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from gaugan.export import OnnxGauGAN, export_onnx  # noqa: E402
 from gaugan.export.graphs import LookupSPADEGraph  # noqa: E402
 from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator  # noqa: E402
+from gaugan.label_codes import LabelCodes, split_semantics  # noqa: E402
 from gaugan.labels import LabelSet  # noqa: E402
 from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig  # noqa: E402
 from gaugan.semantics import semantic_input  # noqa: E402
@@ -103,11 +103,9 @@ def file_labels(label_path: str, instance_path: str | None, size: int) -> tuple[
 
 def irregular_fraction(semantics: torch.Tensor) -> float:
     """Share of pixels whose 5x5 neighbourhood (class + edge) is not uniform: SPADE k=3's per-pixel path."""
-    fast_labels = semantics[:, :NUM_ONEHOT].argmax(1) * 2 + semantics[:, -1].long()
-    codes = fast_labels.unsqueeze(1).float()
-    uniform = (F.max_pool2d(codes, 5, 1, 2) == codes) & (-F.max_pool2d(-codes, 5, 1, 2) == codes)
-    uniform[..., :2, :] = uniform[..., -2:, :] = uniform[..., :, :2] = uniform[..., :, -2:] = False
-    return 1 - uniform.float().mean().item()
+    codes = LabelCodes(*split_semantics(semantics, NUM_ONEHOT), NUM_ONEHOT)
+    level = codes.at(codes.size)
+    return level.windows(3).irregular(2).numel() / level.codes.numel()
 
 
 def with_batchnorm_statistics(generator: torch.nn.Module, semantics: torch.Tensor) -> torch.nn.Module:

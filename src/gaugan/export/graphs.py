@@ -26,14 +26,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
-from gaugan.fast.folding import eval_weights, fold_spade, norm_affine, plain_conv, plain_linear
-from gaugan.fast.nearest import nearest_source_indices
 from gaugan.fast.onehot_conv import OneHotConv
+from gaugan.label_codes import codes_of, nearest_source_indices, pad_codes, tap_views
 from gaugan.labels import LabelSet
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.models.factory import build_model
 from gaugan.models.generator import SPADEGenerator, block_schedule, latent_size
 from gaugan.nn.blocks import LRELU_SLOPE, ModulatedResnetBlock, SPADEResnetBlock
+from gaugan.nn.folding import eval_weights, norm_affine, plain_conv, plain_linear
 from gaugan.nn.spade import SPADE
 
 
@@ -105,19 +105,16 @@ class TapLookup(nn.Module):
         super().__init__()
         self.kernel_size = onehot.kernel_size
         self.outside = onehot.num_codes  # the zero row: taps past the image border
-        # (k*k * (num_codes + 1), O). Codes cover the 0/1 extras too (instance edges computed in
-        # the graph are always 0/1), so the table is the whole conv.
+        # (k*k * (num_codes + 1), O), `gaugan.label_codes`' rows. Codes cover the 0/1 extras too
+        # (instance edges computed in the graph are always 0/1), so the table is the whole conv.
         self.register_buffer("table", onehot.table.clone())
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        k, p = self.kernel_size, self.kernel_size // 2
-        h, w = codes.shape[-2:]
-        padded = F.pad(codes, (p, p, p, p), value=self.outside)
+        k = self.kernel_size
+        padded = pad_codes(codes, k // 2, self.outside)
         out = None
-        for tap in range(k * k):
-            dy, dx = divmod(tap, k)
-            # Row block `tap` of the table holds this tap's weights for every code.
-            part = F.embedding(padded[:, dy : dy + h, dx : dx + w] + tap * (self.outside + 1), self.table)
+        for tap, view in enumerate(tap_views(padded, k, 1, tuple(codes.shape[-2:]))):
+            part = F.embedding(view + tap * (self.outside + 1), self.table)
             out = part if out is None else out + part
         return out.permute(0, 3, 1, 2)
 
@@ -127,7 +124,7 @@ class LookupSPADE(nn.Module):
 
     def __init__(self, spade: SPADE, num_classes: int) -> None:
         super().__init__()
-        folded = fold_spade(spade)
+        folded = spade.fold()
         self.shared = TapLookup(OneHotConv(folded.shared_weight, folded.shared_bias, num_classes))
         k = self.shared.kernel_size
         self.channels = folded.weight.size(0) // 2
@@ -214,8 +211,7 @@ class LookupSPADEGraph(nn.Module):
         rest = list(rest)
         codes = label_ids
         if self.num_extras:
-            # The `gaugan.fast.labels` code: class * 2 + edge bit.
-            codes = codes * 2 + instance_edges_traceable(rest.pop(0))[:, 0].to(torch.int64)
+            codes = codes_of(codes, instance_edges_traceable(rest.pop(0)), self.num_extras)
         if self.use_vae:
             x = self.fc(rest.pop(0)).view(-1, 16 * self.config.ngf, *self.latent)
         else:

@@ -22,7 +22,7 @@ def __getattr__(name: str):
 
         return FastCLADEGenerator
     if name in ("nearest_source_indices", "resize_nearest"):
-        from gaugan.fast import nearest
+        from gaugan.label_codes import nearest
 
         return getattr(nearest, name)
     raise AttributeError(f"module 'gaugan.fast' has no attribute {name!r}")

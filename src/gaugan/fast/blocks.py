@@ -6,9 +6,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gaugan.fast.folding import fold_spade, plain_conv
 from gaugan.fast.modulation import FastSPADE
 from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
+from gaugan.nn.folding import plain_conv
 
 
 class FastResnetBlock(nn.Module):
@@ -27,15 +27,15 @@ class FastResnetBlock(nn.Module):
 
 
 class FastSPADEResnetBlock(FastResnetBlock):
-    """Same function as ``block`` in eval mode: (N, fin, H, W) + `LabelLevel` at (H, W) -> (N, fout, H, W)."""
+    """Same function as ``block`` in eval mode: (N, fin, H, W) + `CodeLevel` at (H, W) -> (N, fout, H, W)."""
 
     def __init__(self, block: SPADEResnetBlock, num_classes: int, interior_lookup: bool = True) -> None:
         super().__init__()
         self.learned_shortcut = block.learned_shortcut
-        self.norm_0 = FastSPADE(fold_spade(block.norm_0), num_classes, interior_lookup)
-        self.norm_1 = FastSPADE(fold_spade(block.norm_1), num_classes, interior_lookup)
+        self.norm_0 = FastSPADE(block.norm_0.fold(), num_classes, interior_lookup)
+        self.norm_1 = FastSPADE(block.norm_1.fold(), num_classes, interior_lookup)
         self.conv_0 = plain_conv(block.conv_0)
         self.conv_1 = plain_conv(block.conv_1)
         if self.learned_shortcut:
-            self.norm_s = FastSPADE(fold_spade(block.norm_s), num_classes, interior_lookup)
+            self.norm_s = FastSPADE(block.norm_s.fold(), num_classes, interior_lookup)
             self.conv_s = plain_conv(block.conv_s)

@@ -1,31 +1,22 @@
 """CLADE and its residual block for inference, built from a trained `CLADEResnetBlock`.
 
-A CLADE layer with a batch norm in eval mode is one multiply-add per element with per-class
-tables (``s``, ``t``: the norm's per-channel affine form, see `folding.norm_affine`):
-
-    CLADE(x) = (x * s + t) * gamma[c] + beta[c] = x * A[c] + B[c],   A = s * gamma,  B = t * gamma + beta
-
-so one row lookup of a (K, 2C) table [A | B] and one ``addcmul`` replace the norm, two lookups
-and three elementwise passes. With ICPE, gamma and beta are scaled per pixel by
-``g = 1 + conv_g(P)`` and ``h = 1 + conv_b(P)``: ``x * (A g) + (t gamma) g + beta h``.
-
-The instance-edge feature that the reference concatenates to CLADE's output (a 1x1 conv of the
-edge map, ``u * e + v``) is written with the modulated features into one preallocated
-(N, C + 1, H, W) tensor, instead of concatenated (a copy of the whole feature map per layer).
+Each layer is its fold (`CLADE.fold`: one row lookup of per-class tables and one ``addcmul``
+instead of the norm, two lookups and three elementwise passes). The instance-edge feature that
+the reference concatenates to CLADE's output (a 1x1 conv of the edge map, ``u * e + v``) is
+written with the modulated features into one preallocated (N, C + 1, H, W) tensor, instead of
+concatenated (a copy of the whole feature map per layer).
 """
 
 from __future__ import annotations
-
-import copy
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from gaugan.fast.blocks import FastResnetBlock
-from gaugan.fast.folding import eval_weights, norm_affine, plain_conv
-from gaugan.fast.nearest import resize_nearest
+from gaugan.label_codes import resize_nearest
 from gaugan.nn.clade import CLADE, CLADEResnetBlock, intra_class_positions
+from gaugan.nn.folding import plain_conv
 
 
 class CLADELabels:
@@ -65,25 +56,14 @@ class FastCLADE(nn.Module):
 
     def __init__(self, clade: CLADE) -> None:
         super().__init__()
-        gamma = clade.gamma.detach().to("cpu", torch.float64)  # (K, C)
-        beta = clade.beta.detach().to("cpu", torch.float64)
-        affine = norm_affine(clade.param_free_norm)
-        self.norm = None if affine is not None else copy.deepcopy(clade.param_free_norm).eval().cpu()
-        s, t = affine if affine is not None else (torch.ones(gamma.size(1), dtype=torch.float64), torch.zeros(gamma.size(1), dtype=torch.float64))
-        self.channels = gamma.size(1)
+        folded = clade.fold()
+        self.norm = folded.norm
+        self.channels = clade.gamma.size(1)
         self.positional_encoding = clade.positional_encoding
-        dtype = clade.gamma.dtype
+        self.register_buffer("table", folded.table)
         if self.positional_encoding:
-            # Three tables: A, t * gamma (scaled by g), beta (scaled by h).
-            self.register_buffer("table", torch.cat([s * gamma, t * gamma, beta], dim=1).to(dtype))
-            self.position_gamma = plain_conv(clade.position_gamma)
-            self.position_beta = plain_conv(clade.position_beta)
-        else:
-            self.register_buffer("table", torch.cat([s * gamma, t * gamma + beta], dim=1).to(dtype))
-        self.edge_scale = self.edge_shift = None
-        if clade.edge_channel:
-            weight, bias = eval_weights(clade.edge_conv)
-            self.edge_scale, self.edge_shift = float(weight.flatten()[0]), float(bias[0])
+            self.position_gamma, self.position_beta = folded.position_gamma, folded.position_beta
+        self.edge_scale, self.edge_shift = folded.edge_scale, folded.edge_shift
 
     def forward(self, x: torch.Tensor, level: CLADELevel) -> torch.Tensor:
         """x: (N, C, H, W) at the level's size."""

@@ -15,7 +15,7 @@ import torch.nn as nn
 
 from gaugan.fast.clade import CLADELabels, FastCLADEResnetBlock
 from gaugan.fast.generator import FastDecoderGenerator
-from gaugan.fast.labels import LabelPyramid
+from gaugan.label_codes import LabelCodes
 from gaugan.models.clade_generator import CLADEGenerator
 
 
@@ -47,7 +47,7 @@ class FastCLADEGenerator(FastDecoderGenerator):
     def fast_block(self, block: nn.Module) -> nn.Module:
         return FastCLADEResnetBlock(block)
 
-    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelPyramid) -> CLADELabels:
+    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelCodes) -> CLADELabels:
         # An all-zero pixel (id K here) is class 0 for CLADE, the argmax of its zero channels.
         clade_ids = torch.where(ids == self.num_classes, 0, ids.long())
         edges = extras if self.config.edge_channel else None

@@ -4,7 +4,7 @@ What changes against `SPADEGenerator` (see the other files of this package for w
     - spectral norm divided into plain weights once (`folding.py`);
     - eval-mode batch norm and ``1 + gamma`` folded into one fused gamma/beta conv per SPADE;
     - the label map becomes one integer code per pixel, resized once per resolution by index
-      (`labels.py`, `nearest.py`), instead of resizing 184 channels in each of 18 layers;
+      (`gaugan.label_codes`), instead of resizing 184 channels in each of 18 layers;
     - convs of the one-hot map (SPADE's first conv, the start conv) become table lookups
       (`onehot_conv.py`), and inside uniform label regions so do gamma and beta (`modulation.py`);
     - channels_last memory format; optional bf16 autocast and torch.compile.
@@ -21,12 +21,12 @@ import torch.nn.functional as F
 
 from gaugan.fast.allocator import tune_malloc
 from gaugan.fast.blocks import FastSPADEResnetBlock
-from gaugan.fast.folding import eval_weights, plain_conv, plain_linear
-from gaugan.fast.labels import LabelPyramid, check_label_ids, split_semantics
 from gaugan.fast.onehot_conv import OneHotConv
+from gaugan.label_codes import LabelCodes, check_label_ids, split_semantics
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.models.generator import SPADEGenerator, block_schedule, latent_size
 from gaugan.nn.blocks import LRELU_SLOPE
+from gaugan.nn.folding import eval_weights, plain_conv, plain_linear
 
 LabelInput = Union[torch.Tensor, Sequence]  # (N, C, H, W) semantics, or (label_ids, extras | None)
 PRECISIONS = ("fp32", "bf16")
@@ -127,7 +127,7 @@ class FastDecoderGenerator(nn.Module):
     def fast_block(self, block: nn.Module) -> nn.Module:
         raise NotImplementedError
 
-    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelPyramid):
+    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelCodes):
         """What the blocks read: an object whose ``at((H, W))`` is passed to a block at (H, W)."""
         raise NotImplementedError
 
@@ -165,7 +165,7 @@ class FastDecoderGenerator(nn.Module):
             (N, 3, H_out, W_out) float32 in [-1, 1], as `SPADEGenerator.forward`.
         """
         ids, extras = self.label_ids(label_input)
-        pyramid = LabelPyramid(ids, extras, self.num_classes, self.num_extras)
+        pyramid = LabelCodes(ids, extras, self.num_classes)
         labels = self.block_labels(ids, extras, pyramid)
         n = pyramid.batch_size
         sh, sw = latent_size(self.config, pyramid.size)
@@ -214,5 +214,5 @@ class FastSPADEGenerator(FastDecoderGenerator):
     def fast_block(self, block: nn.Module) -> nn.Module:
         return FastSPADEResnetBlock(block, self.num_classes, self.interior_lookup)
 
-    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelPyramid) -> LabelPyramid:
+    def block_labels(self, ids: torch.Tensor, extras: torch.Tensor | None, pyramid: LabelCodes) -> LabelCodes:
         return pyramid

@@ -1,6 +1,6 @@
 """The SPADE layer for inference: lookups inside uniform regions, convolutions only where needed.
 
-A folded SPADE layer (see `folding.py`) computes
+A folded SPADE layer (`SPADE.fold`) computes
 
     hidden = relu(conv_k(onehot))            -> a table lookup per tap (`OneHotConv`)
     [a; b] = conv_k(hidden)                  -> one fused conv
@@ -22,9 +22,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gaugan.fast.folding import FoldedSPADE
-from gaugan.fast.labels import LabelLevel
 from gaugan.fast.onehot_conv import OneHotConv
+from gaugan.label_codes import CodeLevel
+from gaugan.nn.spade import FoldedSPADE
 
 # Above this share of irregular pixels the dense fused conv is cheaper than gather + matmul: on
 # a 2-core AVX2 CPU the conv ran at ~140 GFLOP/s, the matmul at ~110 plus a gather costing 10-30%
@@ -38,7 +38,7 @@ class FastSPADE(nn.Module):
     """``norm(x) * a + b`` with a, b from a label map: (N, C, H, W) -> (N, C, H, W).
 
     Args:
-        folded: the layer's folded weights (`fold_spade`).
+        folded: the layer's folded weights (`SPADE.fold`).
         num_classes: one-hot channels K of the semantic input.
         interior_lookup: look up a, b inside uniform regions instead of convolving everywhere.
     """
@@ -60,20 +60,20 @@ class FastSPADE(nn.Module):
         ab = hidden[:-1] @ w.sum(dim=(2, 3)).T + folded.bias.to(torch.float64)
         self.register_buffer("ab_table", ab.to(folded.weight.dtype))  # (num_codes, 2C)
 
-    def hidden(self, level: LabelLevel) -> torch.Tensor:
+    def hidden(self, level: CodeLevel) -> torch.Tensor:
         """(N * (H + 2p) * (W + 2p), hidden): relu(mlp_shared(labels)) on the zero-padded grid."""
         windows = level.windows(self.kernel_size)
         out = F.embedding(windows.padded_codes, self.hidden_table)
         pixels = windows.irregular(self.kernel_size // 2) if self.interior_lookup else torch.arange(windows.num_pixels, device=out.device)
         if pixels.numel():
             values = self.shared.at_pixels(windows, pixels)
-            if level.extras is not None:
+            if windows.extras is not None:
                 extras = self.shared.extras_term(windows).permute(0, 2, 3, 1).reshape(-1, values.size(1))
                 values = values + extras[pixels]
             out.index_copy_(0, windows.centre_positions(pixels), F.relu(values))
         return out
 
-    def modulation(self, level: LabelLevel) -> torch.Tensor:
+    def modulation(self, level: CodeLevel) -> torch.Tensor:
         """[a; b]: (N, 2C, H, W), channels_last."""
         windows = level.windows(self.kernel_size)
         n, h, w = windows.shape
@@ -92,7 +92,7 @@ class FastSPADE(nn.Module):
                 ab.index_copy_(0, pixels, values.to(ab.dtype))  # bf16 under autocast
         return ab.view(n, h, w, -1).permute(0, 3, 1, 2)
 
-    def forward(self, x: torch.Tensor, level: LabelLevel) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, level: CodeLevel) -> torch.Tensor:
         """x: (N, C, H, W); level: the label codes at (H, W)."""
         ab = self.modulation(level)
         if self.norm is not None:

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gaugan.fast.labels import Windows
+from gaugan.label_codes import Windows, code_vectors
 
 
 class OneHotConv(nn.Module):
@@ -27,6 +27,10 @@ class OneHotConv(nn.Module):
         weight: (O, K + E, k, k) effective conv weight (spectral norm already applied).
         bias: (O,) or None.
         num_classes: K, the one-hot channels; the remaining E input channels are extras.
+
+    Buffers: ``table`` (k*k * (num_codes + 1), O), the rows `Windows` indexes (bias in the
+    centre tap's rows, which never fall outside); ``uniform_values`` (num_codes + 1, O), the
+    output inside a region of one code (the sum over taps; zero for OUTSIDE).
     """
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, num_classes: int) -> None:
@@ -37,39 +41,28 @@ class OneHotConv(nn.Module):
         num_extras = in_channels - num_classes
         self.kernel_size = k
         self.num_codes = (num_classes + 1) * 2**num_extras
-        w = weight.detach().to(torch.float64)
-        taps = w.flatten(2).permute(2, 1, 0)  # (k*k, K + E, O)
-        # The input vector of every code: its class's one-hot (none for class K) and its extra bits.
-        code = torch.arange(self.num_codes)
-        vectors = torch.zeros(self.num_codes, in_channels, dtype=torch.float64)
-        is_class = code // 2**num_extras < num_classes
-        vectors[code[is_class], (code // 2**num_extras)[is_class]] = 1.0
-        for j in range(num_extras):
-            vectors[:, num_classes + j] = ((code >> j) & 1).to(torch.float64)
-        table = torch.zeros(k * k, self.num_codes + 1, out_channels, dtype=torch.float64)
-        table[:, : self.num_codes] = vectors @ taps
+        taps = weight.detach().to(torch.float64).flatten(2).permute(2, 1, 0)  # (k*k, K + E, O)
+        table = code_vectors(num_classes, num_extras) @ taps  # (k*k, num_codes + 1, O)
         if bias is not None:
             table[k * k // 2, : self.num_codes] += bias.detach().to(torch.float64)
         self.register_buffer("table", table.reshape(-1, out_channels).to(weight.dtype))
         self.register_buffer("uniform_values", table.sum(dim=0).to(weight.dtype))
         # Uncoded extras (non-binary edge maps) go through a plain conv instead.
         self.register_buffer("extra_weight", weight.detach()[:, num_classes:].clone() if num_extras else None)
-        self.register_buffer("tap_offsets", torch.arange(k * k) * (self.num_codes + 1))
 
     def at_pixels(self, windows: Windows, pixels: torch.Tensor) -> torch.Tensor:
         """(P,) flat pixels -> (P, O) conv outputs there, not counting uncoded extras."""
         codes = windows.padded_codes.index_select(0, windows.window_positions(pixels).view(-1)).view(pixels.numel(), -1)
-        return F.embedding_bag(codes + self.tap_offsets, self.table, mode="sum")
+        return F.embedding_bag(codes + windows.tap_offsets(), self.table, mode="sum")
 
     def extras_term(self, windows: Windows) -> torch.Tensor:
         """(N, O, H, W): the conv of the uncoded extras alone (zero padding)."""
-        return F.conv2d(windows.level.extras, self.extra_weight, padding=self.kernel_size // 2)
+        return F.conv2d(windows.extras, self.extra_weight, padding=self.kernel_size // 2)
 
     def forward(self, windows: Windows) -> torch.Tensor:
-        """The full conv output (N, O, H, W) at every pixel of ``windows``' level (channels_last)."""
+        """The full conv output (N, O, H, W) at every pixel of ``windows`` (channels_last)."""
         n, h, w = windows.shape
-        pixels = torch.arange(windows.num_pixels, device=windows.padded_codes.device)
-        out = self.at_pixels(windows, pixels).view(n, h, w, -1).permute(0, 3, 1, 2)
-        if windows.level.extras is not None:
+        out = F.embedding_bag(windows.tap_index(), self.table, mode="sum").view(n, h, w, -1).permute(0, 3, 1, 2)
+        if windows.extras is not None:
             out = out + self.extras_term(windows)
         return out

@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from gaugan.models.config import MultiscaleDiscriminatorConfig
 from gaugan.models.encoder import conv_norm
 from gaugan.nn.init import init_glorot
-from gaugan.nn.label_lookup import ClassIdMaps, onehot_conv
+from gaugan.label_codes import LabelCodes
+from gaugan.nn.label_lookup import onehot_conv
 
 Features = list[torch.Tensor]
 
@@ -89,7 +90,7 @@ class MultiscaleDiscriminator(nn.Module):
         if semantics.size(0) == 0 or image.size(0) % semantics.size(0):
             raise ValueError(f"image batch {image.size(0)} is not a multiple of the semantics batch {semantics.size(0)}")
         repeats = image.size(0) // semantics.size(0)
-        maps = ClassIdMaps.from_semantics(semantics) if self.label_lookup else None
+        maps = LabelCodes.from_semantics(semantics) if self.label_lookup else None
         if maps is not None:
             return self._forward_with_lookup(semantics, image, maps, repeats)
         x = torch.cat([semantics.repeat(repeats, 1, 1, 1), image], dim=1)
@@ -100,7 +101,7 @@ class MultiscaleDiscriminator(nn.Module):
                 x = _downsample(x)
         return results
 
-    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: ClassIdMaps, repeats: int) -> list[Features]:
+    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: LabelCodes, repeats: int) -> list[Features]:
         # Each PatchGAN's first conv splits: conv([s; x]) = conv(s; W_s) + conv(x; W_x). The label
         # part is computed once per label map (by lookup at full resolution, bias included), the
         # image part per image. Average pooling acts per channel, so pooling each part equals

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
 from gaugan.nn.init import init_glorot
-from gaugan.nn.label_lookup import ClassIdMaps
+from gaugan.label_codes import LabelCodes
 
 BlockFactory = Callable[[int, int], nn.Module]
 
@@ -163,9 +163,9 @@ class SPADEGenerator(DecoderGenerator):
             fin, fout, c.semantic_channels, c.norm, c.spade_kernel_size, c.spade_hidden, c.spectral_norm
         )
 
-    def condition(self, segmap: torch.Tensor) -> torch.Tensor | ClassIdMaps:
+    def condition(self, segmap: torch.Tensor) -> torch.Tensor | LabelCodes:
         if self.label_lookup:
-            maps = ClassIdMaps.from_semantics(segmap)
+            maps = LabelCodes.from_semantics(segmap)
             if maps is not None:
                 return maps
         return segmap

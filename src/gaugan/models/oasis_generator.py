@@ -15,7 +15,7 @@ cell size, for 3x3 SPADE convs and a class border on the start-map grid: after t
 the first block the change reaches 4 cells (4f px; SPADE's two convs on the noise reach 2 cells,
 the block's two convs 2 more), each later block adds two of its own cells (2f/2 + 2f/4 + ... + 2
 = 2f - 2 px), the RGB conv 1 px. For the paper's six blocks that is 191 px, so at 256x256 nothing
-is guaranteed untouched, though the change fades with distance (tests/test_oasis.py checks the
+is guaranteed untouched, though the change fades with distance (tests/models/test_oasis.py checks the
 bound and that it is tight). With batch statistics (training) or instance norm the statistics
 move too, and the whole image changes.
 

@@ -15,6 +15,14 @@ centroid (rows, columns), each divided by the largest absolute offset in that re
 in [-1, 1] and is 0 at the centre. Two 1x1 convs (2 -> 1) of that map scale the looked-up
 parameters: gamma * (1 + conv_g(P)) and beta * (1 + conv_b(P)).
 
+Inference folds the layer (`CLADE.fold`, next to the forward it must equal): with a batch norm in
+eval mode, ``BN(x) = x * s + t`` per channel (`gaugan.nn.folding.norm_affine`), so
+
+    CLADE(x) = (x * s + t) * gamma[c] + beta[c] = x * A[c] + B[c],   A = s * gamma,  B = t * gamma + beta
+
+one row of a (K, 2C) table [A | B] per pixel. With ICPE, gamma and beta are scaled per pixel by
+``g = 1 + conv_g(P)`` and ``h = 1 + conv_b(P)``: ``x * (A g) + (t gamma) g + beta h``, three tables.
+
 Instance edges: as in the official code, the edge channel is not a class. It does not modulate;
 a 1x1 conv of the edge map is concatenated to CLADE's output as one more channel, so the convs
 that follow take C + 1 input channels.
@@ -22,13 +30,17 @@ that follow take C + 1 input channels.
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.label_codes import resize_nearest
 from gaugan.nn.blocks import ModulatedResnetBlock
+from gaugan.nn.folding import eval_weights, norm_affine, plain_conv
 from gaugan.nn.norms import param_free_norm
 from gaugan.nn.spectral import spectral
 from gaugan.semantics import channel_index_sum
@@ -62,17 +74,24 @@ class ClassLabels(NamedTuple):
         return cls(ids, edges, intra_class_positions(ids) if positional_encoding else None)
 
 
-def resize_ids(ids: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """(N, H, W) class ids resized like F.interpolate(mode="nearest") resizes the one-hot map."""
-    if tuple(ids.shape[-2:]) == tuple(size):
-        return ids
-    # Nearest only copies pixels and ids < 2**24 are exact in float32, so this is the argmax of
-    # the resized one-hot map (integer dtypes have no CPU kernel).
-    return F.interpolate(ids.unsqueeze(1).to(torch.float32), size=size, mode="nearest").squeeze(1).to(ids.dtype)
+@dataclass
+class FoldedCLADE:
+    """CLADE in eval mode: ``x' = norm(x)``, rows = table[c] per pixel, then
+    ``x' * rows[:C] + rows[C:2C]`` (+ ICPE: ``x' * A g + (t gamma) g + beta h``, see the module doc).
 
+    Attributes:
+        table: (K, 2C) [A | B], or (K, 3C) [A | t gamma | beta] with positional encoding.
+        norm: the parameter-free norm still to apply to x, or None when folded in.
+        position_gamma, position_beta: plain 1x1 convs (2 -> 1) of the ICPE map, or None.
+        edge_scale, edge_shift: the edge feature ``e * scale + shift``, or None without edges.
+    """
 
-def resize_map(maps: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return maps if tuple(maps.shape[-2:]) == tuple(size) else F.interpolate(maps, size=size, mode="nearest")
+    table: torch.Tensor
+    norm: nn.Module | None
+    position_gamma: nn.Conv2d | None
+    position_beta: nn.Conv2d | None
+    edge_scale: float | None
+    edge_shift: float | None
 
 
 class CLADE(nn.Module):
@@ -109,13 +128,13 @@ class CLADE(nn.Module):
 
     def modulation(self, labels: ClassLabels, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """gamma, beta: each (N, C, *size)."""
-        ids = resize_ids(labels.ids, size)
+        ids = resize_nearest(labels.ids, size)
         gamma = F.embedding(ids, self.gamma).permute(0, 3, 1, 2)
         beta = F.embedding(ids, self.beta).permute(0, 3, 1, 2)
         if self.positional_encoding:
             if labels.positions is None:
                 raise ValueError("this CLADE layer uses positional encoding: ClassLabels.positions is missing")
-            positions = resize_map(labels.positions, size)
+            positions = resize_nearest(labels.positions, size)
             gamma = gamma * (1 + self.position_gamma(positions))
             beta = beta * (1 + self.position_beta(positions))
         return gamma, beta
@@ -128,8 +147,29 @@ class CLADE(nn.Module):
         if self.edge_channel:
             if labels.edges is None:
                 raise ValueError("this CLADE layer uses an instance-edge channel: ClassLabels.edges is missing")
-            out = torch.cat([out, self.edge_conv(resize_map(labels.edges, size))], dim=1)
+            out = torch.cat([out, self.edge_conv(resize_nearest(labels.edges, size))], dim=1)
         return out
+
+    def fold(self) -> FoldedCLADE:
+        """This layer's eval-mode function as per-class tables (module doc): CPU copies in the
+        tables' dtype, computed in float64."""
+        gamma = self.gamma.detach().to("cpu", torch.float64)  # (K, C)
+        beta = self.beta.detach().to("cpu", torch.float64)
+        affine = norm_affine(self.param_free_norm)
+        norm = None if affine is not None else copy.deepcopy(self.param_free_norm).eval().cpu()
+        channels = gamma.size(1)
+        s, t = affine if affine is not None else (torch.ones(channels, dtype=torch.float64), torch.zeros(channels, dtype=torch.float64))
+        if self.positional_encoding:
+            table = torch.cat([s * gamma, t * gamma, beta], dim=1)
+            position_gamma, position_beta = plain_conv(self.position_gamma), plain_conv(self.position_beta)
+        else:
+            table = torch.cat([s * gamma, t * gamma + beta], dim=1)
+            position_gamma = position_beta = None
+        edge_scale = edge_shift = None
+        if self.edge_channel:
+            weight, bias = eval_weights(self.edge_conv)
+            edge_scale, edge_shift = float(weight.flatten()[0]), float(bias[0])
+        return FoldedCLADE(table.to(self.gamma.dtype), norm, position_gamma, position_beta, edge_scale, edge_shift)
 
 
 class CLADEResnetBlock(ModulatedResnetBlock):

@@ -8,21 +8,55 @@ x's size) by a small shared conv + ReLU followed by one conv each. Because the l
 *after* normalisation, a uniform label map still changes the output, unlike a network that only
 sees the label map at its input (the paper's Figure 3).
 
-The label map may also come as `ClassIdMaps` (class ids resized once per resolution); the shared
+Inference folds the layer (`SPADE.fold`, next to the forward it must equal): with a batch norm in
+eval mode, ``BN(x) = x * s + t`` per channel (`gaugan.nn.folding.norm_affine`), so
+
+    SPADE(x) = x * [s (1 + gamma)] + [t (1 + gamma) + beta]
+
+and gamma, beta are convs of the same hidden map, so both brackets are one conv each: weights
+[s W_gamma ; W_beta + t W_gamma], biases [s (1 + b_gamma) ; b_beta + t (1 + b_gamma)], and the
+layer becomes ``x * a + b``. Instance norm is kept, and only ``1 + gamma`` folds into the bias.
+`gaugan.fast` and the ONNX graph are built from the fold, and check themselves against this
+module's forward when built.
+
+The label map may also come as `LabelCodes` (per-pixel codes resized once per resolution); the shared
 conv is then computed by table lookups (`gaugan.nn.label_lookup`): the same function and
 gradients, without resizing and convolving the full one-hot map in every layer.
 """
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from gaugan.nn.label_lookup import ClassIdMaps, onehot_conv
+from gaugan.label_codes import LabelCodes
+from gaugan.nn.folding import eval_weights, norm_affine
+from gaugan.nn.label_lookup import onehot_conv
 from gaugan.nn.norms import param_free_norm
 
 KERNEL_SIZES = (1, 3, 5)
+
+
+@dataclass
+class FoldedSPADE:
+    """SPADE in eval mode as ``norm(x) * a + b`` with [a; b] = conv(hidden; weight, bias).
+
+    Attributes:
+        shared_weight, shared_bias: mlp_shared[0] (hidden, L, k, k) and (hidden,).
+        weight: (2C, hidden, k, k) fused gamma/beta conv, a = first C outputs, b = the rest.
+        bias: (2C,).
+        norm: the parameter-free norm still to apply to x, or None when folded in.
+    """
+
+    shared_weight: torch.Tensor
+    shared_bias: torch.Tensor
+    weight: torch.Tensor
+    bias: torch.Tensor
+    norm: nn.Module | None
 
 
 class SPADE(nn.Module):
@@ -56,9 +90,9 @@ class SPADE(nn.Module):
         self.mlp_gamma = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
         self.mlp_beta = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
 
-    def modulation(self, segmap: torch.Tensor | ClassIdMaps, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def modulation(self, segmap: torch.Tensor | LabelCodes, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """gamma, beta: each (N, C, *size), from a label map resized (nearest) to ``size``."""
-        if isinstance(segmap, ClassIdMaps):
+        if isinstance(segmap, LabelCodes):
             hidden = self.mlp_shared[1](onehot_conv(self.mlp_shared[0], segmap, size))
         else:
             if segmap.shape[-2:] != size:
@@ -66,8 +100,27 @@ class SPADE(nn.Module):
             hidden = self.mlp_shared(segmap)
         return self.mlp_gamma(hidden), self.mlp_beta(hidden)
 
-    def forward(self, x: torch.Tensor, segmap: torch.Tensor | ClassIdMaps) -> torch.Tensor:
-        """x: (N, C, H, W); segmap: (N, L, H', W') or its `ClassIdMaps` -> (N, C, H, W)."""
+    def forward(self, x: torch.Tensor, segmap: torch.Tensor | LabelCodes) -> torch.Tensor:
+        """x: (N, C, H, W); segmap: (N, L, H', W') or its `LabelCodes` -> (N, C, H, W)."""
         normalized = self.param_free_norm(x)
         gamma, beta = self.modulation(segmap, tuple(x.shape[-2:]))
         return normalized * (1 + gamma) + beta
+
+    def fold(self) -> FoldedSPADE:
+        """This layer's eval-mode function with its norm and gamma/beta convs folded (module doc);
+        CPU copies in the weights' dtype, computed in float64."""
+        shared_weight, shared_bias = eval_weights(self.mlp_shared[0])
+        w_gamma, b_gamma = (t.to(torch.float64) for t in eval_weights(self.mlp_gamma))
+        w_beta, b_beta = (t.to(torch.float64) for t in eval_weights(self.mlp_beta))
+        affine = norm_affine(self.param_free_norm)
+        if affine is not None:
+            s, t = affine
+            kept_norm = None
+        else:
+            s, t = torch.ones_like(b_gamma), torch.zeros_like(b_gamma)
+            kept_norm = copy.deepcopy(self.param_free_norm).eval().cpu()
+        per_channel = (-1, 1, 1, 1)
+        weight = torch.cat([s.view(per_channel) * w_gamma, w_beta + t.view(per_channel) * w_gamma])
+        bias = torch.cat([s * (1 + b_gamma), b_beta + t * (1 + b_gamma)])
+        dtype = shared_weight.dtype
+        return FoldedSPADE(shared_weight, shared_bias, weight.to(dtype), bias.to(dtype), kept_norm)

@@ -92,7 +92,7 @@ def _validate_vgg19(path: Path) -> None:
 
 
 # File names and environment variables are repeated here (not imported) so that `gaugan --help`
-# and `gaugan weights list` need not import torch; tests/test_weight_files.py checks they agree.
+# and `gaugan weights list` need not import torch; tests/weight_files/test_weight_files.py checks they agree.
 INCEPTION = WeightFile(
     name="inception",
     filename="pt_inception-2015-12-05-6726825d.pth",

@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gaugan.fast.nearest import nearest_source_indices, resize_nearest
+from gaugan.label_codes import nearest_source_indices, resize_nearest
 
 # Up- and down-scaling, equal, x2 (ATen's special cases), and non-power-of-2 ratios where a
 # float64 scale would pick different source pixels (26 -> 22, 2 -> 82).

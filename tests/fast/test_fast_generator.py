@@ -5,7 +5,7 @@ import torch
 
 from gaugan.fast import FastSPADEGenerator
 from gaugan.fast import modulation
-from gaugan.fast.labels import LabelPyramid, split_semantics
+from gaugan.label_codes import LabelCodes, split_semantics
 from gaugan.models import SPADEGenerator, SPADEGeneratorConfig
 from gaugan.semantics import semantic_input
 from model_helpers import random_semantics
@@ -84,7 +84,7 @@ def test_lookups_inside_large_regions_match_reference(tiny_labels, kernel_size):
     generator = trained_generator(tiny_labels, width=64, spade_kernel_size=kernel_size)
     semantics = regions(tiny_labels)
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
-    level = LabelPyramid(*fast.label_ids(semantics), fast.num_classes, fast.num_extras).at((64, 64)).windows(kernel_size)
+    level = LabelCodes(*fast.label_ids(semantics), fast.num_classes).at((64, 64)).windows(kernel_size)
     assert level.irregular(2 * (kernel_size // 2)).numel() < 0.75 * level.num_pixels  # many looked up
     with torch.no_grad():
         assert (fast(semantics) - generator(semantics)).abs().max() < TOLERANCE

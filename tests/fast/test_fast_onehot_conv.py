@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gaugan.fast.labels import LabelPyramid, split_semantics
+from gaugan.label_codes import LabelCodes, split_semantics
 from gaugan.fast.onehot_conv import OneHotConv
 
 K = 5  # one-hot channels
@@ -24,7 +24,7 @@ def semantics(edges: str = "binary", empty_pixels: bool = False, seed: int = 0) 
 
 
 def lookup_conv(weight, bias, sem):
-    pyramid = LabelPyramid(*split_semantics(sem, K), K, sem.size(1) - K)
+    pyramid = LabelCodes(*split_semantics(sem, K), K)
     level = pyramid.at(tuple(sem.shape[-2:]))
     return OneHotConv(weight, bias, K)(level.windows(weight.size(-1)))
 
@@ -53,7 +53,7 @@ def test_a_wrong_table_entry_is_detected():
     torch.manual_seed(0)
     weight, bias = torch.randn(4, K + 1, 3, 3), torch.randn(4)
     sem = semantics()
-    pyramid = LabelPyramid(*split_semantics(sem, K), K, 1)
+    pyramid = LabelCodes(*split_semantics(sem, K), K)
     conv = OneHotConv(weight, bias, K)
     conv.table[2 * (conv.num_codes + 1) + 2 * 3] += 0.5  # tap 2, class 3 (code 3 * 2**1), no edge
     diff = (conv(pyramid.at((12, 10)).windows(3)) - F.conv2d(sem, weight, bias, padding=1)).abs().max()

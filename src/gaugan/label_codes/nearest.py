@@ -11,7 +11,7 @@ the argmax of the resized one-hot map, at 1/C of the cost. The source index rule
     otherwise      -> min(floor(float32(i) * float32(in / out)), in - 1), in float32 arithmetic
 
 The float32 product matters: computed in float64, non-power-of-2 ratios such as 26 -> 22 or 2 -> 82
-pick a different source pixel for some i. ``tests/test_fast_nearest.py`` checks the rule against
+pick a different source pixel for some i. ``tests/label_codes/test_nearest.py`` checks the rule against
 ``F.interpolate`` over a grid of up- and down-scaling sizes.
 """
 
@@ -29,7 +29,7 @@ def nearest_source_indices(in_size: int, out_size: int, device: torch.device | s
         return index
     if out_size == 2 * in_size:
         return index >> 1
-    scale = torch.tensor(in_size, dtype=torch.float32, device=device) / out_size
+    scale = torch.as_tensor(in_size, dtype=torch.float32, device=device) / out_size  # in_size: traced under export
     return (index.to(torch.float32) * scale).floor_().to(torch.int64).clamp_(max=in_size - 1)
 
 

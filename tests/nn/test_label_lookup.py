@@ -11,7 +11,8 @@ from gaugan.labels import LabelSet
 from gaugan.models import SPADEGenerator, SPADEGeneratorConfig
 from gaugan.models.config import MultiscaleDiscriminatorConfig
 from gaugan.models.discriminator import MultiscaleDiscriminator
-from gaugan.nn.label_lookup import ClassIdMaps, class_ids_of, onehot_conv
+from gaugan.label_codes import LabelCodes, one_hot_ids
+from gaugan.nn.label_lookup import onehot_conv
 from gaugan.semantics import semantic_input
 from model_helpers import random_semantics
 
@@ -39,7 +40,7 @@ def test_onehot_conv_equals_the_conv_of_the_resized_map_with_gradients(labels, k
     if soft:  # a non-binary last channel is not coded: it takes a 1-channel conv
         semantics[:, -1] = torch.rand(2, 32, 32)
     conv = torch.nn.Conv2d(labels.semantic_channels, 6, kernel_size, padding=kernel_size // 2)
-    maps = ClassIdMaps.from_semantics(semantics)
+    maps = LabelCodes.from_semantics(semantics)
     assert maps is not None and maps.coded != soft
     for size in [(32, 32), (16, 16), (8, 4), (64, 64), (12, 20)]:
         reference = conv(F.interpolate(semantics, size=size, mode="nearest"))
@@ -60,11 +61,11 @@ def test_class_ids_accept_zero_pixels_and_refuse_soft_or_multi_hot_maps():
     ids = torch.tensor([[[0, 2], [1, 0]]])
     onehot = F.one_hot(ids, 3).permute(0, 3, 1, 2).float()
     onehot[0, :, 1, 1] = 0  # a pixel with no class
-    assert class_ids_of(onehot, 3).tolist() == [[[0, 2], [1, 3]]]
-    assert class_ids_of(onehot * 0.5, 3) is None
+    assert one_hot_ids(onehot, 3).tolist() == [[[0, 2], [1, 3]]]
+    assert one_hot_ids(onehot * 0.5, 3) is None
     two = onehot.clone()
     two[0, 1, 0, 0] = 1
-    assert class_ids_of(two, 3) is None
+    assert one_hot_ids(two, 3) is None
 
 
 def trained_pair(labels, dtype=torch.float32, **overrides):
@@ -138,14 +139,14 @@ def test_lookup_is_opt_in():
     semantics = semantic_input(torch.zeros(2, 32, 32, dtype=torch.long), PLAIN)
     assert generator.condition(semantics) is semantics
     generator.label_lookup = True
-    assert isinstance(generator.condition(semantics), ClassIdMaps)
+    assert isinstance(generator.condition(semantics), LabelCodes)
 
 
 def test_soft_label_maps_take_the_conv_path():
     reference, lookup = trained_pair(PLAIN)
     soft = torch.softmax(torch.randn(2, 3, 32, 32), dim=1)
     assert lookup.condition(soft) is soft
-    assert isinstance(lookup.condition(semantic_input(torch.zeros(1, 32, 32, dtype=torch.long), PLAIN)), ClassIdMaps)
+    assert isinstance(lookup.condition(semantic_input(torch.zeros(1, 32, 32, dtype=torch.long), PLAIN)), LabelCodes)
     assert torch.allclose(lookup(soft), reference(soft))
 
 
@@ -163,14 +164,14 @@ def test_strided_onehot_conv_equals_the_conv(labels, kernel_size, stride, paddin
     image = torch.randn(2, 3, 32, 24)
     c = labels.semantic_channels
     reference = conv(torch.cat([semantics, image], dim=1))
-    maps = ClassIdMaps.from_semantics(semantics)
+    maps = LabelCodes.from_semantics(semantics)
     looked_up = onehot_conv(conv, maps, (32, 24), weight=conv.weight[:, :c])
     looked_up = looked_up + F.conv2d(image, conv.weight[:, c:], stride=stride, padding=padding)
     assert_same_values_and_gradients(looked_up, reference, conv)
 
 
 def test_onehot_conv_refuses_convs_it_cannot_express():
-    maps = ClassIdMaps.from_semantics(random_semantics(PLAIN, n=1, h=16, w=16))
+    maps = LabelCodes.from_semantics(random_semantics(PLAIN, n=1, h=16, w=16))
     for conv in (
         torch.nn.Conv2d(3, 4, 3, padding=1, dilation=2),
         torch.nn.Conv2d(3, 4, (3, 1), padding=1),

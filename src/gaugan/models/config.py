@@ -2,6 +2,8 @@
 
 ``config_to_dict`` adds a ``"type"`` tag; ``config_from_dict`` dispatches on it and refuses
 unknown fields by name, so a typo in a hand-written config is an error rather than a default.
+Each trainable config says how a training run's settings make it (``from_training(train, labels)``:
+a `TrainConfig` and the dataset's `LabelSet`), so that `gaugan.train` needs no switch over types.
 """
 
 from __future__ import annotations
@@ -61,6 +63,16 @@ class SPADEGeneratorConfig:
         if self.latent_size[0] < 1:
             raise ValueError(f"aspect_ratio {self.aspect_ratio} leaves no rows at width {self.width}")
 
+    @classmethod
+    def from_training(cls, train: Any, labels: Any, **extra: Any) -> "SPADEGeneratorConfig":
+        """The decoder generator a run trains (also Concat's; CLADE's adds its edge channel)."""
+        return cls(
+            semantic_channels=labels.semantic_channels, ngf=train.ngf, init_gain=train.init_gain,
+            num_upsampling_layers=train.num_upsampling_layers, width=train.crop_size, aspect_ratio=train.aspect_ratio,
+            norm=train.norm, spade_kernel_size=train.spade_kernel_size, spade_hidden=train.spade_hidden,
+            use_vae=train.use_vae, z_dim=train.z_dim, **extra,
+        )
+
     @property
     def upsamplings(self) -> int:
         return UPSAMPLING_LAYERS[self.num_upsampling_layers]
@@ -105,6 +117,11 @@ class CLADEGeneratorConfig(SPADEGeneratorConfig):
     edge_channel: bool = True
     positional_encoding: bool = False
 
+    @classmethod
+    def from_training(cls, train: Any, labels: Any, **extra: Any) -> "CLADEGeneratorConfig":
+        # The trailing channel is the instance-edge map only when the label set has one.
+        return super().from_training(train, labels, edge_channel=labels.instance, **extra)
+
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.semantic_channels - int(self.edge_channel) < 1:
@@ -140,6 +157,10 @@ class Pix2PixHDGeneratorConfig:
     spade_hidden: int = 128
     spectral_norm: bool = True
     init_gain: float = 0.02
+
+    @classmethod
+    def from_training(cls, train: Any, labels: Any) -> "Pix2PixHDGeneratorConfig":
+        return cls(semantic_channels=labels.semantic_channels, ngf=train.ngf, init_gain=train.init_gain)
 
     def __post_init__(self) -> None:
         if self.norm not in ("instance", "spade"):
@@ -191,6 +212,13 @@ class MultiscaleDiscriminatorConfig:
     num_d: int = 2
     spectral_norm: bool = True
     init_gain: float = 0.02
+
+    @classmethod
+    def from_training(cls, train: Any, labels: Any) -> "MultiscaleDiscriminatorConfig":
+        return cls(
+            input_channels=labels.semantic_channels + 3, ndf=train.ndf, n_layers=train.n_layers_d,
+            num_d=train.num_d, init_gain=train.init_gain,
+        )
 
 
 # The OASIS configs live beside their models; those modules import nothing from gaugan.models.

@@ -29,7 +29,7 @@ Every residual-block conv is spectrally normalised; the final 1x1 conv is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn as nn
@@ -71,6 +71,15 @@ class OASISDiscriminatorConfig:
     last_channels: int = 64
     spectral_norm: bool = True
     init_gain: float = 0.02
+
+    @classmethod
+    def from_training(cls, train: Any, labels: Any) -> "OASISDiscriminatorConfig":
+        # The paper's widths for ndf 64: 128, 128, 256, 256, 512, 512 (x ndf / 64).
+        widths = (3,) + tuple(m * train.ndf for m in (2, 2, 4, 4, 8, 8, 8, 8))[: train.oasis_d_blocks]
+        return cls(
+            num_classes=labels.num_classes + int(labels.dontcare), channels=widths, num_res_blocks=train.oasis_d_blocks,
+            last_channels=train.ndf, init_gain=train.init_gain,
+        )
 
     def __post_init__(self) -> None:
         # JSON brings the channel list back as a list.

@@ -34,7 +34,7 @@ when None), so that seeds are reproducible and the map can be edited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn as nn
@@ -86,6 +86,15 @@ class OASISGeneratorConfig:
     def output_size(self) -> tuple[int, int]:
         """(H, W) of the training pictures."""
         return round(self.width / self.aspect_ratio), self.width
+
+    @classmethod
+    def from_training(cls, train: Any, labels: Any) -> "OASISGeneratorConfig":
+        return cls(
+            semantic_channels=labels.semantic_channels, ngf=train.ngf, init_gain=train.init_gain,
+            num_res_blocks=train.oasis_g_blocks, z_dim=train.noise_dim, norm=train.norm,
+            spade_kernel_size=train.spade_kernel_size, spade_hidden=train.spade_hidden, width=train.crop_size,
+            aspect_ratio=train.aspect_ratio,
+        )
 
     def __post_init__(self) -> None:
         if self.num_res_blocks < 4:

@@ -1,7 +1,8 @@
 """Every model type registered once: its config class, its module, its fast CPU class, its latent.
 
-`build_model`, `config_from_dict`, the Synthesizer's backend choice and `GauGAN.latent_dim` read
-this table; a new generator is its file plus one `ModelType` line here.
+`build_model`, `config_from_dict`, the Synthesizer's backend choice, `GauGAN.latent_dim` and the
+training run's ``generator`` / ``discriminator`` switches read this table; a new generator is its
+file (module + config with ``from_training``) plus one `ModelType` line here.
 """
 
 from __future__ import annotations
@@ -49,27 +50,35 @@ def _noise_vector(config: Any) -> int:
 class ModelType:
     """config: the dataclass (its ``model_type`` tags it in JSON); module: what it builds;
     fast: "module:Class" of the folded CPU generator (imported when used: gaugan.fast imports
-    gaugan.models), None when there is none; latent: config -> length of the per-picture z."""
+    gaugan.models), None when there is none; latent: config -> length of the per-picture z;
+    trains_as: ("generator" | "discriminator", the TrainConfig value that selects it), built by
+    ``config.from_training(train_config, labels)``; None for types a run does not pick by name."""
 
     config: type
     module: type[nn.Module]
     fast: str | None = None
     latent: Callable[[Any], int] = _no_latent
+    trains_as: tuple[str, str] | None = None
 
 
 MODEL_TYPES: tuple[ModelType, ...] = (
-    ModelType(SPADEGeneratorConfig, SPADEGenerator, fast="gaugan.fast:FastSPADEGenerator", latent=_style_code),
-    ModelType(CLADEGeneratorConfig, CLADEGenerator, fast="gaugan.fast:FastCLADEGenerator", latent=_style_code),
-    ModelType(ConcatGeneratorConfig, ConcatGenerator, latent=_style_code),
-    ModelType(Pix2PixHDGeneratorConfig, Pix2PixHDGenerator),
-    ModelType(OASISGeneratorConfig, OASISGenerator, latent=_noise_vector),
+    ModelType(SPADEGeneratorConfig, SPADEGenerator, "gaugan.fast:FastSPADEGenerator", _style_code, ("generator", "spade")),
+    ModelType(CLADEGeneratorConfig, CLADEGenerator, "gaugan.fast:FastCLADEGenerator", _style_code, ("generator", "clade")),
+    ModelType(ConcatGeneratorConfig, ConcatGenerator, latent=_style_code, trains_as=("generator", "concat")),
+    ModelType(Pix2PixHDGeneratorConfig, Pix2PixHDGenerator, trains_as=("generator", "pix2pixhd")),
+    ModelType(OASISGeneratorConfig, OASISGenerator, latent=_noise_vector, trains_as=("generator", "oasis")),
     ModelType(ConvEncoderConfig, ConvEncoder),
-    ModelType(MultiscaleDiscriminatorConfig, MultiscaleDiscriminator),
-    ModelType(OASISDiscriminatorConfig, OASISDiscriminator),
+    ModelType(MultiscaleDiscriminatorConfig, MultiscaleDiscriminator, trains_as=("discriminator", "multiscale")),
+    ModelType(OASISDiscriminatorConfig, OASISDiscriminator, trains_as=("discriminator", "oasis")),
 )
 # Exact types: CLADE's and Concat's configs subclass SPADE's, and must not be taken for it.
 _BY_CONFIG = {entry.config: entry for entry in MODEL_TYPES}
 CONFIG_TYPES: dict[str, type] = {entry.config.model_type: entry.config for entry in MODEL_TYPES}
+# role -> {TrainConfig value -> config class}, e.g. TRAINABLE["generator"]["clade"].
+TRAINABLE: dict[str, dict[str, type]] = {}
+for _entry in MODEL_TYPES:
+    if _entry.trains_as is not None:
+        TRAINABLE.setdefault(_entry.trains_as[0], {})[_entry.trains_as[1]] = _entry.config
 
 
 def model_type_of(config: Any) -> ModelType:

@@ -41,7 +41,7 @@ class TrainConfig:
     max_samples: int | None = None  # use only the first N samples (debugging, tests)
 
     # model
-    generator: str = "spade"  # "spade" | "clade" | "concat" | "pix2pixhd" | "oasis" (3D noise, no encoder)
+    generator: str = "spade"  # a name in models/registry.py: spade, clade, concat, pix2pixhd, oasis (3D noise, no encoder)
     # "multiscale" (pix2pixHD PatchGANs: hinge + feature matching) | "oasis" (U-Net segmenter with N+1
     # classes: class-balanced cross-entropy + LabelMix; feature matching does not apply)
     discriminator: str = "multiscale"
@@ -117,9 +117,11 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from gaugan.models.registry import TRAINABLE  # here: building a config imports no torch otherwise
+
         choices = {
-            "generator": ("spade", "clade", "concat", "pix2pixhd", "oasis"),
-            "discriminator": ("multiscale", "oasis"),
+            "generator": tuple(TRAINABLE["generator"]),
+            "discriminator": tuple(TRAINABLE["discriminator"]),
             "gan_mode": ("hinge", "ls", "original"),
             "precision": ("fp32", "bf16", "fp16"),
             "num_upsampling_layers": ("normal", "more", "most"),

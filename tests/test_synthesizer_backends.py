@@ -9,19 +9,9 @@ from PIL import Image
 
 from gaugan.cli import main
 from gaugan.labels import LabelSet
-from gaugan.models import (
-    CLADEGenerator,
-    CLADEGeneratorConfig,
-    ConvEncoder,
-    ConvEncoderConfig,
-    GauGAN,
-    Pix2PixHDGenerator,
-    Pix2PixHDGeneratorConfig,
-    SPADEGenerator,
-    SPADEGeneratorConfig,
-)
+from gaugan.models import CLADEGeneratorConfig, ConvEncoder, ConvEncoderConfig, GauGAN, Pix2PixHDGenerator, Pix2PixHDGeneratorConfig
 from gaugan.pipeline import Synthesizer
-from model_helpers import random_semantics
+from model_helpers import tiny_generator, warmed_up
 
 TOLERANCE = 1e-4  # max abs difference, fp32
 
@@ -33,38 +23,20 @@ EDGES = LabelSet(names=PLAIN.names, colors=PLAIN.colors, dontcare=True, instance
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def trained(generator: torch.nn.Module, labels: LabelSet) -> torch.nn.Module:
-    """A few train-mode forwards so batch-norm statistics and spectral-norm vectors are not at init."""
-    h, w = generator.config.output_size
-    generator.train()
-    with torch.no_grad():
-        for seed in range(2):
-            semantics = random_semantics(labels, n=2, h=h, w=w, seed=50 + seed)
-            generator(semantics) if not generator.config.use_vae else generator(semantics, z=torch.randn(2, generator.config.z_dim))
-    return generator.eval()
-
-
 def spade_model(labels: LabelSet, encoder: bool = False, **overrides) -> GauGAN:
-    options = dict(semantic_channels=labels.semantic_channels, ngf=8, width=32, spade_hidden=16, init_gain=1.0, use_vae=encoder, z_dim=8)
-    options.update(overrides)
-    torch.manual_seed(0)
-    generator = trained(SPADEGenerator(SPADEGeneratorConfig(**options)), labels)
+    generator = warmed_up(tiny_generator(labels, warm=False, use_vae=encoder, z_dim=8, **overrides), labels, passes=2, seed=50)
     e = ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=8, input_size=32, init_gain=1.0)).eval() if encoder else None
     return GauGAN(generator, labels, e)
 
 
 def clade_model(labels: LabelSet, encoder: bool = False) -> GauGAN:
-    torch.manual_seed(0)
-    config = CLADEGeneratorConfig(
-        semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=32, init_gain=1.0, use_vae=encoder, z_dim=8
-    )
-    generator = CLADEGenerator(config)
+    generator = tiny_generator(labels, CLADEGeneratorConfig, warm=False, use_vae=encoder, z_dim=8)
     with torch.no_grad():  # CLADE starts with zero shifts, which gives near-zero pictures
         for name, parameter in generator.named_parameters():
             if name.endswith(".beta"):
                 parameter.normal_()
     e = ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=8, input_size=32, init_gain=1.0)).eval() if encoder else None
-    return GauGAN(trained(generator, labels), labels, e)
+    return GauGAN(warmed_up(generator, labels, passes=2, seed=50), labels, e)
 
 
 def layouts(labels: LabelSet, n: int = 2, size: int = 32) -> list[np.ndarray]:

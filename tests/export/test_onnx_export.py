@@ -10,9 +10,9 @@ from gaugan.cli import main
 from gaugan.export import ExportError, OnnxGauGAN, export_is_current, export_onnx
 from gaugan.export.graphs import instance_edges_traceable
 from gaugan.labels import LabelSet
-from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, ConvEncoder, ConvEncoderConfig, GauGAN, SPADEGenerator, SPADEGeneratorConfig
+from gaugan.models import CLADEGeneratorConfig, ConvEncoder, ConvEncoderConfig, GauGAN
 from gaugan.semantics import instance_edges, semantic_input
-from model_helpers import random_semantics
+from model_helpers import random_semantics, tiny_generator, warmed_up
 
 TOLERANCE = 1e-4
 
@@ -24,33 +24,19 @@ EDGES = LabelSet(names=PLAIN.names, colors=PLAIN.colors, dontcare=True, instance
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def trained(generator, labels):
-    """Train-mode forwards first, so batch-norm statistics and spectral-norm vectors have moved."""
-    h, w = generator.config.output_size
-    generator.train()
-    with torch.no_grad():
-        for seed in range(2):
-            z = torch.randn(2, generator.config.z_dim) if generator.config.use_vae else None
-            generator(random_semantics(labels, n=2, h=h, w=w, seed=10 + seed), **({"z": z} if z is not None else {}))
-    return generator.eval()
-
-
 def spade(labels, encoder=False, **overrides):
-    options = dict(semantic_channels=labels.semantic_channels, ngf=8, width=32, spade_hidden=16, init_gain=1.0, use_vae=encoder, z_dim=8)
-    options.update(overrides)
-    torch.manual_seed(0)
+    generator = warmed_up(tiny_generator(labels, warm=False, use_vae=encoder, z_dim=8, **overrides), labels, passes=2, seed=10)
     e = ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=8, input_size=32, init_gain=1.0)).eval() if encoder else None
-    return GauGAN(trained(SPADEGenerator(SPADEGeneratorConfig(**options)), labels), labels, e)
+    return GauGAN(generator, labels, e)
 
 
 def clade(labels, **overrides):
-    torch.manual_seed(0)
-    generator = CLADEGenerator(CLADEGeneratorConfig(semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=32, init_gain=1.0, **overrides))
+    generator = tiny_generator(labels, CLADEGeneratorConfig, warm=False, **overrides)
     with torch.no_grad():  # CLADE starts with zero shifts: near-zero pictures otherwise
         for name, parameter in generator.named_parameters():
             if name.endswith(".beta"):
                 parameter.normal_()
-    return GauGAN(trained(generator, labels), labels)
+    return GauGAN(warmed_up(generator, labels, passes=2, seed=10), labels)
 
 
 def onnx_vs_torch(model, directory, batch=3):

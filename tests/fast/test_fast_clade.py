@@ -6,7 +6,7 @@ import torch
 from gaugan.fast import FastCLADEGenerator
 from gaugan.labels import LabelSet
 from gaugan.models import CLADEGenerator, CLADEGeneratorConfig
-from model_helpers import random_semantics
+from model_helpers import random_semantics, tiny_generator, warmed_up
 
 TOLERANCE = 1e-4  # max abs difference, fp32
 
@@ -16,19 +16,12 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def trained_clade(labels: LabelSet, **overrides) -> CLADEGenerator:
     """A tiny CLADE generator with non-trivial tables, BN statistics and spectral vectors."""
-    options = dict(semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=32, init_gain=1.0, z_dim=8)
-    options.update(overrides)
-    torch.manual_seed(0)
-    generator = CLADEGenerator(CLADEGeneratorConfig(**options)).train()
+    generator = tiny_generator(labels, CLADEGeneratorConfig, warm=False, z_dim=8, **overrides)
     with torch.no_grad():
         for name, parameter in generator.named_parameters():
             if name.endswith((".beta", "edge_conv.weight", "position_gamma.weight", "position_beta.weight")):
                 parameter.normal_()  # the official init leaves these at 0 or small, hiding mistakes
-        h, w = generator.config.output_size
-        for seed in range(3):
-            semantics = random_semantics(labels, n=2, h=h, w=w, seed=100 + seed)
-            generator(semantics, z=torch.randn(2, 8)) if generator.config.use_vae else generator(semantics)
-    return generator.eval()
+    return warmed_up(generator, labels)
 
 
 def max_diff(labels: LabelSet, generator: CLADEGenerator, **fast_options) -> float:

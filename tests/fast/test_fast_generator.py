@@ -6,28 +6,14 @@ import torch
 from gaugan.fast import FastSPADEGenerator
 from gaugan.fast import modulation
 from gaugan.label_codes import LabelCodes, split_semantics
-from gaugan.models import SPADEGenerator, SPADEGeneratorConfig
 from gaugan.semantics import semantic_input
-from model_helpers import random_semantics
+from model_helpers import random_semantics, tiny_generator
 
 TOLERANCE = 1e-4  # max abs difference, fp32; outputs are O(0.1-1) with init_gain=1.0
 
 
 # Tiny tensors: one thread (see the one_thread fixture in conftest.py).
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-def trained_generator(labels, **overrides) -> SPADEGenerator:
-    """A tiny generator after a few train-mode forwards: BN running stats and spectral u, v moved."""
-    options = dict(semantic_channels=labels.semantic_channels, ngf=8, width=32, spade_hidden=16, init_gain=1.0)
-    options.update(overrides)
-    torch.manual_seed(0)
-    generator = SPADEGenerator(SPADEGeneratorConfig(**options)).train()
-    h, w = generator.config.output_size
-    with torch.no_grad():
-        for seed in range(3):
-            generator(random_semantics(labels, n=2, h=h, w=w, seed=100 + seed))
-    return generator.eval()
 
 
 def compare(labels, generator, z=None, **fast_options):
@@ -75,13 +61,13 @@ def regions(labels, h=64, w=64):
     ids=["normal", "more", "most", "aspect2", "instance-norm", "kernel1", "kernel5"],
 )
 def test_fast_generator_matches_reference(tiny_labels, overrides, interior_lookup, per_pixel_path):
-    generator = trained_generator(tiny_labels, **overrides)
+    generator = tiny_generator(tiny_labels, **overrides)
     assert compare(tiny_labels, generator, interior_lookup=interior_lookup) < TOLERANCE
 
 
 @pytest.mark.parametrize("kernel_size", [1, 3, 5])
 def test_lookups_inside_large_regions_match_reference(tiny_labels, kernel_size):
-    generator = trained_generator(tiny_labels, width=64, spade_kernel_size=kernel_size)
+    generator = tiny_generator(tiny_labels, width=64, spade_kernel_size=kernel_size)
     semantics = regions(tiny_labels)
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
     level = LabelCodes(*fast.label_ids(semantics), fast.num_classes).at((64, 64)).windows(kernel_size)
@@ -91,13 +77,13 @@ def test_lookups_inside_large_regions_match_reference(tiny_labels, kernel_size):
 
 
 def test_fast_generator_matches_reference_with_style_code(tiny_labels):
-    generator = trained_generator(tiny_labels, use_vae=True, z_dim=16)
+    generator = tiny_generator(tiny_labels, use_vae=True, z_dim=16)
     z = torch.randn(2, 16, generator=torch.Generator().manual_seed(3))
     assert compare(tiny_labels, generator, z=z) < TOLERANCE
 
 
 def test_label_ids_input_equals_one_hot_input(tiny_labels):
-    generator = trained_generator(tiny_labels)
+    generator = tiny_generator(tiny_labels)
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
     semantics = random_semantics(tiny_labels, n=2, h=32, w=32, seed=7)
     ids, edges = split_semantics(semantics, tiny_labels.num_classes + 1)
@@ -105,7 +91,7 @@ def test_label_ids_input_equals_one_hot_input(tiny_labels):
 
 
 def test_soft_edge_maps_take_the_conv_path(tiny_labels):
-    generator = trained_generator(tiny_labels)
+    generator = tiny_generator(tiny_labels)
     semantics = random_semantics(tiny_labels, n=2, h=32, w=32, seed=7)
     semantics[:, -1] *= torch.rand(2, 32, 32)  # edges that are not 0/1 cannot be coded
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
@@ -116,7 +102,7 @@ def test_soft_edge_maps_take_the_conv_path(tiny_labels):
 @pytest.mark.parametrize("corrupt", ["fused bias", "region table"])
 def test_a_corrupted_fold_or_table_is_detected(tiny_labels, corrupt):
     # The equivalence tests can fail: nudge one folded number and the output moves.
-    generator = trained_generator(tiny_labels, width=64)
+    generator = tiny_generator(tiny_labels, width=64)
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
     semantics = regions(tiny_labels)
     layer = fast.blocks[-1].norm_1
@@ -129,7 +115,7 @@ def test_a_corrupted_fold_or_table_is_detected(tiny_labels, corrupt):
 
 
 def test_building_reads_but_does_not_change_the_reference(tiny_labels):
-    generator = trained_generator(tiny_labels).train()
+    generator = tiny_generator(tiny_labels).train()
     before = {k: v.clone() for k, v in generator.state_dict().items()}
     FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1)
     assert generator.training
@@ -140,7 +126,7 @@ def test_building_reads_but_does_not_change_the_reference(tiny_labels):
 @pytest.mark.parametrize("interior_lookup", [True, False])
 def test_bf16_autocast_is_close(tiny_labels, interior_lookup, per_pixel_path):
     # bf16 keeps 8 significant bits: ~0.4% relative error per op, so a loose bound.
-    generator = trained_generator(tiny_labels)
+    generator = tiny_generator(tiny_labels)
     semantics = random_semantics(tiny_labels, n=2, h=32, w=32, seed=7)
     fast = FastSPADEGenerator.from_generator(generator, tiny_labels.num_classes + 1, interior_lookup=interior_lookup, precision="bf16")
     with torch.no_grad():
@@ -150,7 +136,7 @@ def test_bf16_autocast_is_close(tiny_labels, interior_lookup, per_pixel_path):
 
 
 def test_inputs_are_checked(tiny_labels):
-    generator = trained_generator(tiny_labels)
+    generator = tiny_generator(tiny_labels)
     semantics = random_semantics(tiny_labels, n=1, h=32, w=32)
     with pytest.raises(ValueError, match="not one-hot"):
         FastSPADEGenerator.from_generator(generator)(semantics)  # edge channel counted as a class

@@ -14,7 +14,7 @@ from gaugan.models.discriminator import MultiscaleDiscriminator
 from gaugan.label_codes import LabelCodes, one_hot_ids
 from gaugan.nn.label_lookup import onehot_conv
 from gaugan.semantics import semantic_input
-from model_helpers import random_semantics
+from model_helpers import random_semantics, tiny_generator
 
 RELATIVE = 1e-4
 
@@ -70,10 +70,7 @@ def test_class_ids_accept_zero_pixels_and_refuse_soft_or_multi_hot_maps():
 
 def trained_pair(labels, dtype=torch.float32, **overrides):
     """(reference, lookup) generators with equal weights, in train mode."""
-    options = dict(semantic_channels=labels.semantic_channels, ngf=8, width=32, spade_hidden=16, init_gain=1.0)
-    options.update(overrides)
-    torch.manual_seed(0)
-    reference = SPADEGenerator(SPADEGeneratorConfig(**options)).train().to(dtype)
+    reference = tiny_generator(labels, warm=False, **overrides).to(dtype)
     lookup = copy.deepcopy(reference)
     lookup.label_lookup = True
     return reference, lookup

@@ -268,17 +268,14 @@ class EncoderMean(nn.Module):
 
 
 def generator_graph(generator: nn.Module, labels: LabelSet) -> nn.Module:
-    """The lookup form for SPADE generators, the one-hot form for every other kind."""
-    if type(generator) is SPADEGenerator:
-        return LookupSPADEGraph(generator, labels)
-    if type(generator).__name__ == "OASISGenerator":
-        raise ValueError(
-            "OASIS generators are not exported to ONNX yet: their 3D noise would become a random op inside the "
-            "graph, so seeds could not pick pictures; use the torch backend (gaugan synthesize / serve run it)"
-        )
+    """The graph registered for the generator's type (`gaugan.models.registry`): the lookup form for
+    SPADE generators, the one-hot form for the others; ValueError for a type that has none."""
+    from gaugan.models.registry import onnx_graph_class  # the registry names this module's classes
+
+    graph_class = onnx_graph_class(generator)
     if getattr(generator.config, "positional_encoding", False):
         raise ValueError(
             "CLADE-ICPE cannot be exported to ONNX: its positional encoding searches connected regions "
             "with a data-dependent loop; export a CLADE model without positional_encoding"
         )
-    return OneHotGraph(generator, labels)
+    return graph_class(generator, labels)

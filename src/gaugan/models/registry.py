@@ -52,21 +52,28 @@ class ModelType:
     fast: "module:Class" of the folded CPU generator (imported when used: gaugan.fast imports
     gaugan.models), None when there is none; latent: config -> length of the per-picture z;
     trains_as: ("generator" | "discriminator", the TrainConfig value that selects it), built by
-    ``config.from_training(train_config, labels)``; None for types a run does not pick by name."""
+    ``config.from_training(train_config, labels)``; None for types a run does not pick by name;
+    onnx: "module:Class" of its ONNX graph (generators), or a sentence starting "no:" saying why
+    it has none."""
 
     config: type
     module: type[nn.Module]
     fast: str | None = None
     latent: Callable[[Any], int] = _no_latent
     trains_as: tuple[str, str] | None = None
+    onnx: str | None = None
 
 
+_ONE_HOT_GRAPH = "gaugan.export.graphs:OneHotGraph"  # one-hot built in the graph, then the module
 MODEL_TYPES: tuple[ModelType, ...] = (
-    ModelType(SPADEGeneratorConfig, SPADEGenerator, "gaugan.fast:FastSPADEGenerator", _style_code, ("generator", "spade")),
-    ModelType(CLADEGeneratorConfig, CLADEGenerator, "gaugan.fast:FastCLADEGenerator", _style_code, ("generator", "clade")),
-    ModelType(ConcatGeneratorConfig, ConcatGenerator, latent=_style_code, trains_as=("generator", "concat")),
-    ModelType(Pix2PixHDGeneratorConfig, Pix2PixHDGenerator, trains_as=("generator", "pix2pixhd")),
-    ModelType(OASISGeneratorConfig, OASISGenerator, latent=_noise_vector, trains_as=("generator", "oasis")),
+    ModelType(SPADEGeneratorConfig, SPADEGenerator, "gaugan.fast:FastSPADEGenerator", _style_code, ("generator", "spade"),
+              onnx="gaugan.export.graphs:LookupSPADEGraph"),
+    ModelType(CLADEGeneratorConfig, CLADEGenerator, "gaugan.fast:FastCLADEGenerator", _style_code, ("generator", "clade"),
+              onnx=_ONE_HOT_GRAPH),
+    ModelType(ConcatGeneratorConfig, ConcatGenerator, latent=_style_code, trains_as=("generator", "concat"), onnx=_ONE_HOT_GRAPH),
+    ModelType(Pix2PixHDGeneratorConfig, Pix2PixHDGenerator, trains_as=("generator", "pix2pixhd"), onnx=_ONE_HOT_GRAPH),
+    ModelType(OASISGeneratorConfig, OASISGenerator, latent=_noise_vector, trains_as=("generator", "oasis"),
+              onnx="no: their 3D noise would become a random op inside the graph, so seeds could not pick pictures"),
     ModelType(ConvEncoderConfig, ConvEncoder),
     ModelType(MultiscaleDiscriminatorConfig, MultiscaleDiscriminator, trains_as=("discriminator", "multiscale")),
     ModelType(OASISDiscriminatorConfig, OASISDiscriminator, trains_as=("discriminator", "oasis")),
@@ -89,10 +96,26 @@ def model_type_of(config: Any) -> ModelType:
         raise TypeError(f"no model registered for config of type {type(config).__name__}") from None
 
 
+def _imported(path: str) -> type:
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def onnx_graph_class(generator: nn.Module) -> type:
+    """The ONNX graph class for ``generator``'s registered type; ValueError saying why there is none."""
+    entry = model_type_of(generator.config)
+    if entry.onnx is None or entry.onnx.startswith("no:"):
+        why = entry.onnx[3:].strip() if entry.onnx else "no graph is registered for them"
+        name = type(generator).__name__.removesuffix("Generator")
+        raise ValueError(
+            f"{name} generators are not exported to ONNX: {why}; use the torch backend (gaugan synthesize / serve run it)"
+        )
+    return _imported(entry.onnx)
+
+
 def fast_class(generator: nn.Module) -> type | None:
     """The fast CPU class for ``generator`` (exactly its registered module type), or None."""
     entry = _BY_CONFIG.get(type(getattr(generator, "config", None)))
     if entry is None or entry.fast is None or type(generator) is not entry.module:
         return None
-    module, name = entry.fast.split(":")
-    return getattr(importlib.import_module(module), name)
+    return _imported(entry.fast)

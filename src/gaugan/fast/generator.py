@@ -1,7 +1,7 @@
 """`FastSPADEGenerator`: the trained SPADE generator's eval-mode function, computed faster.
 
 What changes against `SPADEGenerator` (see the other files of this package for why each is exact):
-    - spectral norm divided into plain weights once (`folding.py`);
+    - spectral norm divided into plain weights once (`gaugan.nn.folding`);
     - eval-mode batch norm and ``1 + gamma`` folded into one fused gamma/beta conv per SPADE;
     - the label map becomes one integer code per pixel, resized once per resolution by index
       (`gaugan.label_codes`), instead of resizing 184 channels in each of 18 layers;

@@ -45,7 +45,7 @@ fi
 [ "$STAGE" = train ] && exit 0
 
 # The judge: a segmenter trained on the real training photos, scored on the real test photos.
-if [ ! -e "$RUNS/seg-facade-128/segmenter.json" ] && [ ! -e "$RUNS/seg-facade-128/config.json" ]; then
+if [ ! -e "$RUNS/seg-facade-128/segmenter.json" ]; then
   "$GAUGAN" train-segmenter --dataset labelmefacade --dataroot "$DATA" --split train --val-split test \
     --size 128x96 --steps 1000 --threads 2 -o "$RUNS/seg-facade-128"
 fi
@@ -53,9 +53,7 @@ for name in spade oasis; do
   "$GAUGAN" evaluate "$RUNS/cmp-$name" --dataset labelmefacade --dataroot "$DATA" --split test \
     --segmenter "$RUNS/seg-facade-128" --no-fid --threads 2 \
     --report "$RUNS/report-cmp-$name" -o "$RUNS/eval-cmp-$name.json"
-  "$GAUGAN" synthesize "$RUNS/cmp-$name" --dataset labelmefacade --dataroot "$DATA" --split test \
-    --seeds 0,1 -o "$RUNS/pictures-cmp-$name"
 done
-"$REPO/.venv/bin/python" "$REPO/scripts/make_comparison_sheet.py" --dataroot "$DATA" \
-  --systems "SPADE recipe=$RUNS/pictures-cmp-spade" "OASIS=$RUNS/pictures-cmp-oasis" \
+PYTHONPATH="$REPO/scripts" "$REPO/.venv/bin/python" "$REPO/scripts/make_comparison_sheet.py" --dataset labelmefacade \
+  --dataroot "$DATA" --split test --system "SPADE=$RUNS/cmp-spade" --system "OASIS=$RUNS/cmp-oasis" \
   -o "$REPO/docs/oasis-vs-spade.png"

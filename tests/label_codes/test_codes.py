@@ -64,7 +64,7 @@ def test_the_three_window_forms_read_the_same_rows(kernel_size, stride, padding)
     assert (h_out, w_out) == ((11 + 2 * padding - kernel_size) // stride + 1, (9 + 2 * padding - kernel_size) // stride + 1)
     index = windows.tap_index()
     # Row = tap * (num_codes + 1) + code: decode it and compare with the conv's own windows.
-    codes = index - windows.tap_offsets()
+    codes = index - windows.tap_offsets
     padded = F.pad(level.codes.unsqueeze(1).float(), (padding,) * 4, value=windows.outside)
     unfolded = F.unfold(padded, kernel_size, stride=stride)  # (N, k*k, L)
     assert torch.equal(codes.view(n, h_out * w_out, -1), unfolded.transpose(1, 2).long())

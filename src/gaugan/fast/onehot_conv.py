@@ -53,7 +53,7 @@ class OneHotConv(nn.Module):
     def at_pixels(self, windows: Windows, pixels: torch.Tensor) -> torch.Tensor:
         """(P,) flat pixels -> (P, O) conv outputs there, not counting uncoded extras."""
         codes = windows.padded_codes.index_select(0, windows.window_positions(pixels).view(-1)).view(pixels.numel(), -1)
-        return F.embedding_bag(codes + windows.tap_offsets(), self.table, mode="sum")
+        return F.embedding_bag(codes + windows.tap_offsets, self.table, mode="sum")
 
     def extras_term(self, windows: Windows) -> torch.Tensor:
         """(N, O, H, W): the conv of the uncoded extras alone (zero padding)."""

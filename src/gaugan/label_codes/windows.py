@@ -68,6 +68,10 @@ class Windows:
         self._padded = pad_codes(codes, p, self.outside)
         self.padded_codes = self._padded.reshape(-1)
         self.rows = k * k * (num_codes + 1)
+        # Computed once per map: the fast path reads them in every layer at this resolution.
+        self.tap_offsets = torch.arange(k * k, device=codes.device) * (num_codes + 1)  # each tap's first table row
+        taps = torch.arange(k, device=codes.device)
+        self._window_offsets = (taps.view(-1, 1) * self.padded_shape[2] + taps.view(1, -1)).reshape(-1)
         self._tap_index: torch.Tensor | None = None
         self._irregular: dict[int, torch.Tensor] = {}
         self.derived: dict = {}
@@ -77,15 +81,11 @@ class Windows:
         n, h, w = self.shape
         return n * h * w
 
-    def tap_offsets(self) -> torch.Tensor:
-        """(k*k,) the first table row of each tap."""
-        return torch.arange(self.kernel_size**2, device=self.codes.device) * (self.num_codes + 1)
-
     def tap_index(self) -> torch.Tensor:
         """(N * H_out * W_out, k*k): entry [q, t] = the table row tap t of output pixel q reads."""
         if self._tap_index is None:
             views = tap_views(self._padded, self.kernel_size, self.stride, self.shape[1:])
-            self._tap_index = (torch.stack(views, dim=-1) + self.tap_offsets()).view(-1, self.kernel_size**2)
+            self._tap_index = (torch.stack(views, dim=-1) + self.tap_offsets).view(-1, self.kernel_size**2)
         return self._tap_index
 
     # ---- stride 1, padding k // 2: positions in the padded grid (the fast path) ----------------
@@ -96,9 +96,7 @@ class Windows:
         _, hp, wp = self.padded_shape
         image, rest = pixels.div(h * w, rounding_mode="floor"), pixels.remainder(h * w)
         top_left = image * (hp * wp) + rest.div(w, rounding_mode="floor") * wp + rest.remainder(w)
-        taps = torch.arange(self.kernel_size, device=pixels.device)
-        offsets = (taps.view(-1, 1) * wp + taps.view(1, -1)).reshape(-1)
-        return top_left.unsqueeze(1) + offsets
+        return top_left.unsqueeze(1) + self._window_offsets
 
     def centre_positions(self, pixels: torch.Tensor) -> torch.Tensor:
         """(P,) pixels -> (P,) their own positions in the padded grid."""

@@ -30,7 +30,6 @@ that follow take C + 1 input channels.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,7 +39,7 @@ import torch.nn.functional as F
 
 from gaugan.label_codes import resize_nearest
 from gaugan.nn.blocks import ModulatedResnetBlock
-from gaugan.nn.folding import eval_weights, norm_affine, plain_conv
+from gaugan.nn.folding import eval_weights, norm_fold, plain_conv
 from gaugan.nn.norms import param_free_norm
 from gaugan.nn.spectral import spectral
 from gaugan.semantics import channel_index_sum
@@ -155,10 +154,7 @@ class CLADE(nn.Module):
         tables' dtype, computed in float64."""
         gamma = self.gamma.detach().to("cpu", torch.float64)  # (K, C)
         beta = self.beta.detach().to("cpu", torch.float64)
-        affine = norm_affine(self.param_free_norm)
-        norm = None if affine is not None else copy.deepcopy(self.param_free_norm).eval().cpu()
-        channels = gamma.size(1)
-        s, t = affine if affine is not None else (torch.ones(channels, dtype=torch.float64), torch.zeros(channels, dtype=torch.float64))
+        s, t, norm = norm_fold(self.param_free_norm, gamma.size(1))
         if self.positional_encoding:
             table = torch.cat([s * gamma, t * gamma, beta], dim=1)
             position_gamma, position_beta = plain_conv(self.position_gamma), plain_conv(self.position_beta)

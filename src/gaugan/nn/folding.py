@@ -18,6 +18,8 @@ fold keeps it.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn as nn
 
@@ -74,3 +76,13 @@ def norm_affine(norm: nn.Module) -> tuple[torch.Tensor, torch.Tensor] | None:
     if norm.affine:
         t = t + norm.bias.detach().to("cpu", torch.float64)
     return s, t
+
+
+def norm_fold(norm: nn.Module, channels: int) -> tuple[torch.Tensor, torch.Tensor, nn.Module | None]:
+    """(s, t, kept): ``norm(x) = x * s + t`` folded (`norm_affine`, kept None), or for a norm that
+    depends on x's own statistics s = 1, t = 0 and ``kept`` an eval-mode CPU copy still to apply."""
+    affine = norm_affine(norm)
+    if affine is not None:
+        return (*affine, None)
+    ones, zeros = torch.ones(channels, dtype=torch.float64), torch.zeros(channels, dtype=torch.float64)
+    return ones, zeros, copy.deepcopy(norm).eval().cpu()

@@ -26,7 +26,6 @@ gradients, without resizing and convolving the full one-hot map in every layer.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import torch
@@ -34,7 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gaugan.label_codes import LabelCodes
-from gaugan.nn.folding import eval_weights, norm_affine
+from gaugan.nn.folding import eval_weights, norm_fold
 from gaugan.nn.label_lookup import onehot_conv
 from gaugan.nn.norms import param_free_norm
 
@@ -112,13 +111,7 @@ class SPADE(nn.Module):
         shared_weight, shared_bias = eval_weights(self.mlp_shared[0])
         w_gamma, b_gamma = (t.to(torch.float64) for t in eval_weights(self.mlp_gamma))
         w_beta, b_beta = (t.to(torch.float64) for t in eval_weights(self.mlp_beta))
-        affine = norm_affine(self.param_free_norm)
-        if affine is not None:
-            s, t = affine
-            kept_norm = None
-        else:
-            s, t = torch.ones_like(b_gamma), torch.zeros_like(b_gamma)
-            kept_norm = copy.deepcopy(self.param_free_norm).eval().cpu()
+        s, t, kept_norm = norm_fold(self.param_free_norm, b_gamma.numel())
         per_channel = (-1, 1, 1, 1)
         weight = torch.cat([s.view(per_channel) * w_gamma, w_beta + t.view(per_channel) * w_gamma])
         bias = torch.cat([s * (1 + b_gamma), b_beta + t * (1 + b_gamma)])

@@ -1,14 +1,14 @@
 """Two gloo processes with batch 2 each make the same G/D update as one process with batch 4:
 spawned on one machine, and launched as two torchrun nodes (--nnodes 2) over loopback.
 
-Compared: the losses, and the gradients each optimiser receives (after DDP's averaging), with
-synchronized batch norm in the generator. Gradients that are mathematically zero (a bias in
-front of a batch norm) are float noise on both sides, so the tolerance is relative to the
-module's largest gradient; Adam would turn such noise into full +-lr steps, which is why the
+Compared in float64 (see ddp_gradients.py: float32 rounding is amplified up to 7e-4 through the
+synchronized batch norms): the losses, and the gradients each optimiser receives (after DDP's
+averaging), with synchronized batch norm in the generator. Gradients that are mathematically zero
+(a bias in front of a batch norm) are rounding noise on both sides, so the tolerance is relative to
+the module's largest gradient; Adam would turn such noise into full +-lr steps, which is why the
 test compares what the optimiser receives rather than the weights after Adam, and why the
-learning rate is 0: the discriminator step's fakes come from the generator after its Adam step,
-which would otherwise carry those noise-driven steps into every discriminator gradient (a 1-4%
-difference, seen once the label lookup changed the rounding of the generator's gradients).
+learning rate is 0: the generator's step runs against the discriminator after its Adam step,
+which would otherwise carry those noise-driven steps into every generator gradient.
 """
 
 import os

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from gaugan.label_codes import resize_nearest
 from gaugan.nn.blocks import ModulatedResnetBlock
 from gaugan.nn.folding import eval_weights, norm_fold, plain_conv
+from gaugan.nn.modulate import modulate
 from gaugan.nn.norms import param_free_norm
 from gaugan.nn.spectral import spectral
 from gaugan.semantics import channel_index_sum
@@ -145,7 +146,7 @@ class CLADE(nn.Module):
         # In x's precision: under bf16 autocast, fp32 tables would promote the product (and every
         # elementwise op after it) to fp32, only for the next conv to cast it back.
         gamma, beta = self.modulation(labels, size, normalized.dtype)
-        out = torch.addcmul(beta, normalized, gamma)
+        out = modulate(normalized, gamma, beta)
         if self.edge_channel:
             if labels.edges is None:
                 raise ValueError("this CLADE layer uses an instance-edge channel: ClassLabels.edges is missing")

@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from gaugan.label_codes import LabelCodes
 from gaugan.nn.folding import eval_weights, norm_fold
 from gaugan.nn.label_lookup import onehot_conv
+from gaugan.nn.modulate import modulate
 from gaugan.nn.norms import param_free_norm
 
 KERNEL_SIZES = (1, 3, 5)
@@ -103,7 +104,7 @@ class SPADE(nn.Module):
         """x: (N, C, H, W); segmap: (N, L, H', W') or its `LabelCodes` -> (N, C, H, W)."""
         normalized = self.param_free_norm(x)
         gamma, beta = self.modulation(segmap, tuple(x.shape[-2:]))
-        return normalized * (1 + gamma) + beta
+        return modulate(normalized, gamma, beta, residual=True)
 
     def fold(self) -> FoldedSPADE:
         """This layer's eval-mode function with its norm and gamma/beta convs folded (module doc);

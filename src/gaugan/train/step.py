@@ -121,13 +121,15 @@ class TrainingStep:
         return losses
 
     def _multiscale_adversarial(self, semantics: torch.Tensor, fake: torch.Tensor, real: torch.Tensor) -> dict:
-        """Hinge (or LS / original) GAN loss + feature matching against the real half."""
+        """Hinge (or LS / original) GAN loss + feature matching against the real image's features."""
         cfg = self.config
+        discriminator = unwrap(self.m.discriminator)
         with self.autocast():
-            # One label map for the fake and the real half: the discriminator repeats it itself, cheaply.
-            predictions = unwrap(self.m.discriminator)(semantics, torch.cat([fake, real]))
-        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
-        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
+            pred_fake = [[f.float() for f in scale] for scale in discriminator(semantics, fake)]
+        # The real image only gives feature-matching targets: without a graph, D's backward skips
+        # it (in one call with the fake, the backward would carry zeros through its half).
+        with torch.no_grad(), self.autocast():
+            pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat

@@ -17,12 +17,14 @@ def _trainer(tmp_path, size=32, **changes):
 
 
 def _record(trainer):
-    """Every generator output and every discriminator call's (image batch, D's first weight)."""
+    """Every generator output, and for every discriminator call: (image batch, D's first weight,
+    the power-iteration vector u of its first spectral norm after the call)."""
     calls = {"G": [], "D": []}
     first_weight = next(trainer.discriminator.parameters())
+    spectral = next(m for m in trainer.discriminator.modules() if hasattr(m, "_u"))
     trainer.generator.register_forward_hook(lambda m, args, out: calls["G"].append(out.detach().clone()))
-    trainer.discriminator.register_forward_hook(
-        lambda m, args, out: calls["D"].append((args[1].detach().clone(), first_weight.detach().clone())))
+    trainer.discriminator.register_forward_hook(lambda m, args, out: calls["D"].append(
+        (args[1].detach().clone(), first_weight.detach().clone(), spectral._u.clone())))
     return calls
 
 
@@ -33,7 +35,7 @@ def test_one_generator_pass_feeds_the_d_update_then_the_g_update_against_the_upd
     trainer.fit()
     assert len(calls["G"]) == 1  # one generator forward per iteration
     fake = calls["G"][0]
-    (d_images, d_weight), (g_fake, g_step_weight), (g_real, _) = calls["D"]
+    (d_images, d_weight, d_u), (g_fake, g_step_weight, fake_u), (g_real, _, real_u) = calls["D"]
     # D's update sees that fake (its first half) and the real batch ...
     torch.testing.assert_close(d_images[: fake.size(0)], fake)
     assert d_images.size(0) == 2 * fake.size(0)
@@ -41,6 +43,8 @@ def test_one_generator_pass_feeds_the_d_update_then_the_g_update_against_the_upd
     torch.testing.assert_close(g_fake, fake)
     torch.testing.assert_close(g_real, d_images[fake.size(0):])
     assert not torch.equal(g_step_weight, d_weight)
+    # The real image's call runs no power iteration: fake and real are judged with one sigma.
+    assert torch.equal(real_u, fake_u) and not torch.equal(fake_u, d_u)
     assert any(not torch.equal(a, b) for a, b in zip(g_before, trainer.generator.parameters()))
 
 

@@ -127,9 +127,16 @@ class TrainingStep:
         with self.autocast():
             pred_fake = [[f.float() for f in scale] for scale in discriminator(semantics, fake)]
         # The real image only gives feature-matching targets: without a graph, D's backward skips
-        # it (in one call with the fake, the backward would carry zeros through its half).
-        with torch.no_grad(), self.autocast():
-            pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
+        # it (in one call with the fake, the backward would carry zeros through its half). In eval
+        # mode, so that its spectral norms skip their power iteration and divide by the sigma the
+        # fake was judged with (D has no other train-mode behaviour: instance norm only).
+        was_training = discriminator.training
+        discriminator.eval()
+        try:
+            with torch.no_grad(), self.autocast():
+                pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
+        finally:
+            discriminator.train(was_training)
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat

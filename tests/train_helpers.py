@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch.utils.data import Dataset
 
 from gaugan.labels import LabelSet
+from gaugan.train import Trainer
 
 TOY_LABELS = LabelSet(
     names=("sky", "sea", "grass"),
@@ -38,3 +41,22 @@ class ToyPairs(Dataset):
         if torch.rand(()) < 0.5:
             label, image = label.flip(-1), image.flip(-1)
         return {"label": label, "image": image}
+
+
+@contextlib.contextmanager
+def float64_everywhere():
+    """Within: Trainers build their modules and feed their batches in float64, for comparisons of
+    two ways to compute one update that float32 rounding would blur (amplified through norms
+    over a few values per channel); the default dtype is restored after."""
+    previous_dtype, micro_batches = torch.get_default_dtype(), Trainer._micro_batches
+
+    def as_float64(self, batch):
+        return [(s.double(), r.double()) for s, r in micro_batches(self, batch)]
+
+    torch.set_default_dtype(torch.float64)
+    Trainer._micro_batches = as_float64
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous_dtype)
+        Trainer._micro_batches = micro_batches

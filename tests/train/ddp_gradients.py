@@ -6,7 +6,6 @@ with one process holding the whole batch, and (run as a script under torchrun) o
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
-from train_helpers import ToyPairs  # noqa: E402
+from train_helpers import ToyPairs, float64_everywhere  # noqa: E402
 
 from gaugan.train import TrainConfig, Trainer  # noqa: E402
 
@@ -27,24 +26,6 @@ from gaugan.train import TrainConfig, Trainer  # noqa: E402
 # order, amplified), while in float64 both sides agree to 1e-14: the float32 gap is rounding,
 # not a synchronisation error, and a tolerance loose enough for it would hide real ones.
 SIZE = 64
-
-
-@contextlib.contextmanager
-def float64_everywhere():
-    """Within: modules are built and batches fed in float64 (every rank and the one-process
-    reference enter it before their Trainer is built); the default dtype is restored after."""
-    previous_dtype, micro_batches = torch.get_default_dtype(), Trainer._micro_batches
-
-    def as_float64(self, batch):
-        return [(s.double(), r.double()) for s, r in micro_batches(self, batch)]
-
-    torch.set_default_dtype(torch.float64)
-    Trainer._micro_batches = as_float64
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous_dtype)
-        Trainer._micro_batches = micro_batches
 
 
 def config(output_dir, batch_size: int) -> TrainConfig:

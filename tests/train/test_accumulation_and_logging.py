@@ -3,7 +3,7 @@
 import dataclasses
 
 import torch
-from train_helpers import ToyPairs
+from train_helpers import ToyPairs, float64_everywhere
 
 from gaugan.train import TrainConfig, Trainer
 from gaugan.train.ema import refresh_spectral_vectors
@@ -34,19 +34,25 @@ def _converged(trainer):
 def test_two_accumulated_micro_batches_equal_one_batch(tmp_path):
     # Instance norm: per-sample statistics, so micro-batches see exactly what the whole batch sees
     # (with batch norm they would not, by design). 64 px keeps the first feature map above 1x1.
-    exact = dict(norm="instance", crop_size=64)
-    whole = _converged(Trainer(_config(tmp_path / "a", **exact), ToyPairs(n=8, size=64), show_progress=False))
-    whole.fit()
-    accumulated = _converged(Trainer(
-        _config(tmp_path / "b", batch_size=2, grad_accumulation=2, **exact), ToyPairs(n=8, size=64), show_progress=False
-    ))
-    accumulated.fit()
+    # lr 0: G's update follows D's, and after a real D step its spectral norms' vectors are off
+    # their fixed point, so the micro-batches' extra power iterations would move sigma; what each
+    # optimiser receives is compared. float64: at G's 2x2 head, instance norm over 4 values
+    # amplifies float32 rounding to 3e-3 of the largest gradient.
+    exact = dict(norm="instance", crop_size=64, lr=0.0)
+    with float64_everywhere():
+        whole = _converged(Trainer(_config(tmp_path / "a", **exact), ToyPairs(n=8, size=64), show_progress=False))
+        whole.fit()
+        accumulated = _converged(Trainer(
+            _config(tmp_path / "b", batch_size=2, grad_accumulation=2, **exact), ToyPairs(n=8, size=64), show_progress=False
+        ))
+        accumulated.fit()
     a, b = _grads(whole), _grads(accumulated)
     scale = max(g.abs().max() for g in a.values())
     for name in a:
-        torch.testing.assert_close(b[name], a[name], rtol=1e-3, atol=1e-5 * float(scale), msg=name)
-    for name, value in whole.last_losses.items():
-        assert abs(accumulated.last_losses[name] - value) < 1e-4 * max(1.0, abs(value)), name
+        # 1e-6, not float64 rounding: the micro-batches' extra power iterations still move sigma a little.
+        torch.testing.assert_close(b[name], a[name], rtol=1e-4, atol=1e-6 * float(scale), msg=name)
+    for name, value in whole.last_losses.items():  # the losses are reduced in float32
+        assert abs(accumulated.last_losses[name] - value) < 1e-5 * max(1.0, abs(value)), name
 
 
 def test_bf16_autocast_trains_with_finite_losses(tmp_path):

@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from gaugan.nn.modes import module_mode
 from gaugan.semantics import one_hot_labels
 
 # Max |fast - reference|, relative to the reference's largest |output| (clamped to 1e-4..1): 1e-4 for a
@@ -49,12 +50,8 @@ def check_fast_path(reference: nn.Module, fast: nn.Module, tolerance: float = TO
     z = None
     if reference.config.use_vae:
         z = torch.randn(1, reference.config.z_dim, generator=torch.Generator().manual_seed(1)).to(device)
-    was_training = reference.training
-    reference.eval()
-    try:
+    with module_mode(reference, training=False):
         expected = reference(semantics, z=z) if z is not None else reference(semantics)
-    finally:
-        reference.train(was_training)
     precision, fast.precision = fast.precision, "fp32"
     try:
         got = fast((ids, extras), z=z)

@@ -23,6 +23,8 @@ import copy
 import torch
 import torch.nn as nn
 
+from gaugan.nn.modes import module_mode
+
 
 def eval_weights(layer: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(weight, bias) of a conv/linear layer as its eval-mode forward uses them: detached CPU copies
@@ -31,13 +33,8 @@ def eval_weights(layer: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
     Reading a spectrally normalised weight in train mode would run a power iteration and update
     the layer's u, v, so the layer is switched to eval for the read and then restored.
     """
-    was_training = layer.training
-    layer.eval()
-    try:
-        with torch.no_grad():
-            weight = layer.weight.detach().to("cpu", copy=True)
-    finally:
-        layer.train(was_training)
+    with module_mode(layer, training=False), torch.no_grad():
+        weight = layer.weight.detach().to("cpu", copy=True)
     bias = None if layer.bias is None else layer.bias.detach().to("cpu", copy=True)
     return weight, bias
 

@@ -21,7 +21,7 @@ class _Modulate(torch.autograd.Function):
         ctx.save_for_backward(x, gamma)
         ctx.residual = residual
         ctx.shapes = (x.shape, gamma.shape, beta.shape)
-        return torch.addcmul(x + beta if residual else beta, x, gamma)
+        return _forward(x, gamma, beta, residual)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
@@ -35,6 +35,10 @@ class _Modulate(torch.autograd.Function):
         if ctx.needs_input_grad[2]:
             grad_beta = _sum_to(grad, beta_shape)
         return grad_x, grad_gamma, grad_beta, None
+
+
+def _forward(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, residual: bool) -> torch.Tensor:
+    return torch.addcmul(x + beta if residual else beta, x, gamma)
 
 
 def _sum_to(grad: torch.Tensor, shape: torch.Size) -> torch.Tensor:
@@ -52,5 +56,5 @@ def modulate(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, residual:
         (N, C, H, W), in the promoted dtype of the three.
     """
     if not torch.is_grad_enabled() or not (x.requires_grad or gamma.requires_grad or beta.requires_grad):
-        return torch.addcmul(x + beta if residual else beta, x, gamma)  # no graph: skip the Function's bookkeeping
+        return _forward(x, gamma, beta, residual)  # no graph: skip the Function's bookkeeping
     return _Modulate.apply(x, gamma, beta, residual)

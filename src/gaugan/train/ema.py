@@ -18,6 +18,8 @@ from typing import Callable, Iterable
 import torch
 import torch.nn as nn
 
+from gaugan.nn.modes import module_mode
+
 
 class EMA:
     """Holds ``shadow``, a frozen copy of a model whose floating tensors track the model's.
@@ -92,11 +94,9 @@ def refresh_spectral_vectors(model: nn.Module, iterations: int = 20) -> None:
         parametrizations = getattr(module, "parametrizations", None)
         if parametrizations is None or "weight" not in parametrizations:
             continue
-        was_training = parametrizations.weight.training
-        parametrizations.weight.train()
-        for _ in range(iterations):
-            module.weight
-        parametrizations.weight.train(was_training)
+        with module_mode(parametrizations.weight, training=True):
+            for _ in range(iterations):
+                module.weight
 
 
 @torch.no_grad()
@@ -115,13 +115,11 @@ def recompute_batchnorm_statistics(
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative moving average: every batch weighs the same
-    was_training = model.training
-    model.train()
     count = 0
-    for batch in batches:
-        forward(model, batch)
-        count += 1
-    model.train(was_training)
+    with module_mode(model, training=True):
+        for batch in batches:
+            forward(model, batch)
+            count += 1
     for m, (momentum, mean, var, tracked) in zip(norms, saved):
         m.momentum = momentum
         if count == 0:

@@ -34,6 +34,7 @@ import torch.nn as nn
 from gaugan.losses import feature_matching_loss, gan_loss, kld_loss
 from gaugan.losses.oasis import label_mix, label_mix_consistency, oasis_fake_loss, oasis_g_loss, oasis_real_loss
 from gaugan.models.encoder import reparameterize
+from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
 
 
@@ -130,13 +131,8 @@ class TrainingStep:
         # it (in one call with the fake, the backward would carry zeros through its half). In eval
         # mode, so that its spectral norms skip their power iteration and divide by the sigma the
         # fake was judged with (D has no other train-mode behaviour: instance norm only).
-        was_training = discriminator.training
-        discriminator.eval()
-        try:
-            with torch.no_grad(), self.autocast():
-                pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
-        finally:
-            discriminator.train(was_training)
+        with module_mode(discriminator, training=False), torch.no_grad(), self.autocast():
+            pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat

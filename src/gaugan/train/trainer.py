@@ -27,6 +27,7 @@ from gaugan.losses import VGGLoss
 from gaugan.models import GauGAN, build_model
 from gaugan.models.checksums import DamagedCheckpoint
 from gaugan.models.weights import CheckpointError, load_state_dict_checked
+from gaugan.nn.modes import module_mode
 from gaugan.semantics import semantic_input
 from gaugan.train import checkpoint as ckpt
 from gaugan.train.batches import EpochBatchSampler, SeededSamples, epoch_batches, steps_per_epoch
@@ -426,15 +427,13 @@ class Trainer:
         items = [SeededSamples(self.dataset, self.config.seed)[(-1, i)] for i in range(count)]
         batch = collate_samples(items)
         generator = self.ema.shadow if self.ema is not None else self.generator
-        was_training = generator.training
-        generator.eval()
-        semantics = self.semantics(batch)
-        real = batch["image"].to(self.device)
-        if self.encoder is not None:
-            fake = generator(semantics, z=_encode_mean(self.encoder, real))
-        else:
-            fake = generator(semantics)
-        generator.train(was_training)
+        with module_mode(generator, training=False):
+            semantics = self.semantics(batch)
+            real = batch["image"].to(self.device)
+            if self.encoder is not None:
+                fake = generator(semantics, z=_encode_mean(self.encoder, real))
+            else:
+                fake = generator(semantics)
         grid = sample_grid(batch["label"], fake, real, self.labels)
         samples_dir = self.output_dir / "samples"
         save_grid_png(grid, samples_dir / f"step_{self.step:08d}.png")
@@ -446,10 +445,8 @@ class Trainer:
 
 def _encode_mean(encoder: nn.Module, image: torch.Tensor) -> torch.Tensor:
     """The encoder's mean code in eval mode (no power iterations), restoring its mode after."""
-    was_training = encoder.training
-    encoder.eval()
-    mu, _ = encoder(image)
-    encoder.train(was_training)
+    with module_mode(encoder, training=False):
+        mu, _ = encoder(image)
     return mu
 
 

@@ -37,8 +37,10 @@ def packaged(shared_data, tmp_path_factory):
 def test_package_holds_float16_weights_settings_styles_and_heldout_examples(packaged, shared_data):
     record, directory = packaged
     assert record["step"] == 2 and record["held_out"].startswith("CamVid val")
-    with safe_open(directory / "generator.safetensors", "pt") as f:
-        assert {f.get_tensor(k).dtype for k in f.keys() if f.get_tensor(k).is_floating_point()} == {torch.float16}
+    for weights in ("generator.safetensors", "discriminator.safetensors"):  # D: for continuations (init_from)
+        with safe_open(directory / weights, "pt") as f:
+            assert {f.get_tensor(k).dtype for k in f.keys() if f.get_tensor(k).is_floating_point()} == {torch.float16}
+    assert "discriminator.safetensors" in json.loads((directory / "checksums.json").read_text())["files"]
     settings = json.loads((directory / "app.json").read_text())
     assert settings == APP_SETTINGS and sorted(settings["featured"]) == list(range(11))
     styles = sorted(p.stem for p in (directory / "styles").glob("*.jpg"))

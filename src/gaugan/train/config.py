@@ -90,7 +90,8 @@ class TrainConfig:
     label_lookup: bool | None = None
     # A checkpoint directory (save_pretrained format: a run's final/; or a training run / checkpoint), or an
     # embedded model's name ("streets", "landscapes", "default") whose generator and encoder weights start a
-    # new run; D starts fresh. Another label set fine-tunes: class-dependent tensors are rebuilt (train/transfer.py).
+    # new run; D too when the directory ships one of this run's config (train/shipped_discriminator.py), else D
+    # starts fresh. Another label set fine-tunes: class-dependent tensors are rebuilt (train/transfer.py).
     init_from: str | None = None
     # Fine-tuning to another label set: run class name -> the pretrained model's class name, for
     # classes whose names differ ({"sky": "sky-other"}); same-named classes are matched anyway.

@@ -1,8 +1,8 @@
 """Turn a training run into a shippable model directory (how the embedded models are made).
 
 Takes the run's newest checkpoint, exports its EMA generator (batch-norm statistics re-estimated,
-as `gaugan train` does at the end) with the encoder, stores the weights as float16 (half the size;
-loading casts back to float32), lets the caller add what the painter reads (``app.json``,
+as `gaugan train` does at the end) with the encoder and the trained discriminator (for continuations:
+`shipped_discriminator`), stores the weights as float16 (half the size; loading casts back to float32), lets the caller add what the painter reads (``app.json``,
 ``styles/``, ``examples/``) and records provenance in ``training.json``. The output directory is
 replaced atomically: a failure leaves the previous package as it was.
 """
@@ -20,6 +20,7 @@ import torch
 from gaugan.models import GauGAN
 from gaugan.models.pretrained import write_json_atomic
 from gaugan.train.config import TrainConfig
+from gaugan.train.shipped_discriminator import save_discriminator
 from gaugan.train.trainer import Trainer
 
 
@@ -48,6 +49,8 @@ def package_run(run_dir: Path, output: Path, add_files: Callable[[Path, TrainCon
         exported = trainer.export(staging / "float32")
         target = staging / "package"
         GauGAN.from_pretrained(exported).save_pretrained(target, dtype=torch.float16)
+        # The trained D, so that a continuation from the package (init_from) does not start D afresh.
+        save_discriminator(target, trainer.discriminator, trainer.labels)
         add_files(target, config)
         record = {"step": trainer.step, "epoch": trainer.epoch, "config": config.to_dict(), **provenance}
         write_json_atomic(target / "training.json", record)

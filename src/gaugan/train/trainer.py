@@ -37,6 +37,7 @@ from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectr
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
 from gaugan.train.precision import bf16_is_native
+from gaugan.train.shipped_discriminator import load_discriminator
 from gaugan.train.preemption import StopRequests, TrainingStopped
 from gaugan.train.rng import capture_rng_state, restore_rng_state
 from gaugan.train.samples import sample_grid, save_grid_png, write_samples_page
@@ -168,7 +169,7 @@ class Trainer:
 
     # ---- set-up helpers ------------------------------------------------------------------------
     def _initialise_from(self, checkpoint: str) -> None:
-        """Copy G (and E) weights from a pretrained checkpoint of the same architecture.
+        """Copy G (and E) weights from a pretrained checkpoint of the same architecture, and D's when it ships one.
 
         Another label set is fine-tuning: the class-dependent tensors are rebuilt (`transfer`), the
         run prints which tensors were kept, copied or fresh and writes it to ``init_from.json``.
@@ -195,6 +196,10 @@ class Trainer:
             if self.config.init_from_classes:
                 raise ValueError("init_from_classes is for a pretrained model with another label set; this one has the run's")
             load_state_dict_checked(self.generator, source.generator.state_dict(), str(directory))
+            fresh_because = load_discriminator(directory, self.discriminator, self.labels)
+            if self.dist.is_main:
+                print(f"gaugan train: init_from {checkpoint}: generator{' and encoder' if self.encoder is not None else ''} "
+                      f"loaded; discriminator {'fresh: ' + fresh_because if fresh_because else 'loaded'}", file=sys.stderr)
             return
         from gaugan.train.transfer import transfer_generator
 

@@ -6,7 +6,7 @@ from scipy import ndimage
 
 from gaugan.labels import LabelSet
 from gaugan.models import CLADEGenerator, CLADEGeneratorConfig, GauGAN, build_model, config_from_dict, config_to_dict
-from gaugan.nn.clade import CLADE, ClassLabels, class_rows, connected_components, intra_class_positions
+from gaugan.nn.clade import CLADE, ClassLabels, connected_components, intra_class_positions
 from model_helpers import random_semantics
 
 
@@ -18,21 +18,6 @@ def tiny_config(labels, **overrides) -> CLADEGeneratorConfig:
     options = dict(semantic_channels=labels.semantic_channels, edge_channel=labels.instance, ngf=8, width=64, init_gain=1.0)
     options.update(overrides)
     return CLADEGeneratorConfig(**options)
-
-
-def test_class_rows_read_each_pixels_class_row_in_nchw_memory_with_the_lookups_gradient():
-    torch.manual_seed(0)
-    table = torch.randn(5, 3, requires_grad=True)
-    ids = torch.randint(0, 5, (2, 4, 6))
-    rows = class_rows(table, ids)
-    assert rows.shape == (2, 3, 4, 6) and rows.is_contiguous()
-    assert torch.equal(rows[1, :, 2, 3], table[ids[1, 2, 3]].detach())
-    upstream = torch.randn(2, 3, 4, 6)
-    (rows * upstream).sum().backward()
-    # Each class row's gradient: the upstream gradient summed over the pixels of that class.
-    expected = torch.stack([upstream.permute(0, 2, 3, 1)[ids == k].sum(0) for k in range(5)])
-    assert torch.allclose(table.grad, expected, atol=1e-5)
-    assert class_rows(table, ids, torch.bfloat16).dtype == torch.bfloat16
 
 
 def test_clade_keeps_bf16_activations_in_bf16_under_autocast():

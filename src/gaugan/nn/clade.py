@@ -39,6 +39,7 @@ import torch.nn.functional as F
 
 from gaugan.label_codes import resize_nearest
 from gaugan.nn.blocks import ModulatedResnetBlock
+from gaugan.nn.class_rows import ClassRows, class_rows  # noqa: F401  (class_rows: re-exported)
 from gaugan.nn.folding import eval_weights, norm_fold, plain_conv
 from gaugan.nn.modulate import modulate
 from gaugan.nn.norms import param_free_norm
@@ -127,10 +128,10 @@ class CLADE(nn.Module):
             self.edge_conv = nn.Conv2d(1, 1, 1)
 
     def modulation(self, labels: ClassLabels, size: tuple[int, int], dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """gamma, beta: each (N, C, *size), contiguous, in ``dtype`` (the tables' own by default)."""
-        ids = resize_nearest(labels.ids, size)
-        gamma = class_rows(self.gamma, ids, dtype)
-        beta = class_rows(self.beta, ids, dtype)
+        """gamma, beta: each (N, C, *size) in channels-last memory (`gaugan.nn.class_rows`), in
+        ``dtype`` (the tables' own by default)."""
+        lookup = ClassRows(resize_nearest(labels.ids, size), self.gamma.size(0), dtype or self.gamma.dtype)
+        gamma, beta = lookup.rows(self.gamma), lookup.rows(self.beta)
         if self.positional_encoding:
             if labels.positions is None:
                 raise ValueError("this CLADE layer uses positional encoding: ClassLabels.positions is missing")
@@ -170,24 +171,6 @@ class CLADE(nn.Module):
             weight, bias = eval_weights(self.edge_conv)
             edge_scale, edge_shift = float(weight.flatten()[0]), float(bias[0])
         return FoldedCLADE(table.to(self.gamma.dtype), norm, position_gamma, position_beta, edge_scale, edge_shift)
-
-
-def class_rows(table: torch.Tensor, ids: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """(K, C) table, (N, H, W) class ids -> (N, C, H, W) contiguous: ``table[ids[n, h, w], c]``,
-    in ``dtype`` (the table's own by default). Differentiable in ``table`` (the gather's backward
-    is a scatter-add into the rows that were read).
-
-    A gather along K of the transposed table rather than ``F.embedding(ids, table)``: that yields
-    (N, H, W, C) memory, and elementwise ops between it and NCHW activations take a slow
-    mixed-stride path (CLADE's multiply-add with its gradient ran ~2.5x slower, bf16,
-    4 x 24 x 192 x 256 on one thread; the streets training step went from 2.45 to 1.70 s).
-    Tried and not better: one ``index_select`` of the table's columns per sample (1.80 s); a
-    one-hot matmul wins at 12 classes in bf16 but is ~10x slower at 184.
-    """
-    n, h, w = ids.shape
-    columns = table.to(dtype or table.dtype).t().unsqueeze(0).expand(n, -1, -1)  # (N, C, K), no copy
-    index = ids.reshape(n, 1, h * w).expand(-1, table.size(1), -1)  # (N, C, H*W)
-    return torch.gather(columns, 2, index).view(n, table.size(1), h, w)
 
 
 class CLADEResnetBlock(ModulatedResnetBlock):

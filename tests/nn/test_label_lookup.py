@@ -227,3 +227,32 @@ def test_discriminator_takes_the_concatenation_path_for_soft_maps(monkeypatch):
     assert calls == []
     with pytest.raises(ValueError, match="expects 6 channels"):
         d(torch.zeros(1, 4, 32, 32), torch.zeros(1, 3, 32, 32))
+
+
+def test_prepared_label_maps_serve_several_calls_and_skip_absent_classes_exactly():
+    """The training step prepares the label maps once for its three D calls; the coarse scales
+    then convolve only the channels present (here 2 of 4 classes + don't-care + edges)."""
+    torch.manual_seed(0)
+    config = MultiscaleDiscriminatorConfig(input_channels=EDGES.semantic_channels + 3, ndf=8, num_d=3, init_gain=1.0)
+    reference = MultiscaleDiscriminator(config).double().eval()  # eval: no power iteration between calls
+    lookup = copy.deepcopy(reference)
+    lookup.label_lookup = True
+    ids = torch.zeros(2, 64, 64, dtype=torch.long)
+    ids[:, 20:] = 2  # classes b and d never occur
+    instance = torch.zeros(2, 64, 64, dtype=torch.long)
+    instance[:, :, 30:] = 1
+    semantics = semantic_input(ids, EDGES, instance).double()
+    prepared = lookup.prepare(semantics)
+    assert prepared.channels.tolist() == [0, 2, EDGES.semantic_channels - 1]  # a, c and the edge map
+    for seed in (1, 2):  # two images judged against the same prepared maps
+        images = torch.randn(2, 3, 64, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+        for net in (reference, lookup):
+            net.zero_grad()
+        outputs = [reference(semantics, images), lookup(prepared, images)]
+        for scale_ref, scale_lookup in zip(*outputs):
+            for f_ref, f_lookup in zip(scale_ref, scale_lookup):
+                assert relative_error(f_lookup, f_ref) < RELATIVE
+        for out in outputs:
+            sum((f**2).mean() for scale in out for f in scale).backward()
+        for (name, p_ref), (_, p_lookup) in zip(reference.named_parameters(), lookup.named_parameters()):
+            assert relative_error(p_lookup.grad, p_ref.grad) < RELATIVE, name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -13,6 +15,28 @@ from gaugan.label_codes import LabelCodes
 from gaugan.nn.label_lookup import onehot_conv
 
 Features = list[torch.Tensor]
+
+
+@dataclass
+class JudgedLabels:
+    """What the discriminator derives from a label map alone (`MultiscaleDiscriminator.prepare`).
+
+    The training step judges the same label maps three times per iteration (D's update, then the
+    fake and the real image in G's); preparing them once saves two derivations of the codes and of
+    the pooled maps, which for COCO-Stuff's 184 channels cost more than the coarse scales' convs.
+
+    Attributes:
+        semantics: (N, C, H, W) the semantic input.
+        codes: its label codes for the lookup of the first conv, or None (no lookup).
+        channels: (P,) the semantic channels that are non-zero somewhere in the batch; an all-zero
+            channel adds nothing to a conv, so the coarse scales convolve these only.
+        pyramid: ``semantics[:, channels]`` average-pooled for scales 1 .. num_d - 1.
+    """
+
+    semantics: torch.Tensor
+    codes: LabelCodes | None = None
+    channels: torch.Tensor | None = None
+    pyramid: list[torch.Tensor] = field(default_factory=list)
 
 
 class NLayerDiscriminator(nn.Module):
@@ -75,13 +99,30 @@ class MultiscaleDiscriminator(nn.Module):
             )
         init_glorot(self, config.init_gain)
 
-    def forward(self, semantics: torch.Tensor, image: torch.Tensor) -> list[Features]:
-        """semantics (N, C, H, W), image (r*N, 3, H, W): image i is judged with semantics i mod N.
+    def prepare(self, semantics: torch.Tensor) -> JudgedLabels:
+        """The label map's share of the work, for several calls with the same ``semantics``."""
+        codes = LabelCodes.from_semantics(semantics) if self.label_lookup else None
+        if codes is None:
+            return JudgedLabels(semantics)
+        channels = (semantics.detach().flatten(2).amax(2).amax(0) != 0).nonzero().squeeze(1)
+        if channels.numel() == 0:  # an all-zero map: one (zero) channel keeps the conv's shapes valid
+            channels = torch.zeros(1, dtype=torch.long, device=semantics.device)
+        pyramid, level = [], semantics.index_select(1, channels)
+        for _ in range(1, self.config.num_d):
+            level = _downsample(level)
+            pyramid.append(level)
+        return JudgedLabels(semantics, codes, channels, pyramid)
+
+    def forward(self, semantics: torch.Tensor | JudgedLabels, image: torch.Tensor) -> list[Features]:
+        """semantics (N, C, H, W) or `prepare`'s result, image (r*N, 3, H, W): image i is judged
+        with semantics i mod N.
 
         ``r > 1`` serves the training step, which judges fakes and reals of the same label maps
         in one batch: the label map is then concatenated, pooled and (with the lookup) convolved
         once instead of r times.
         """
+        labels = semantics if isinstance(semantics, JudgedLabels) else None
+        semantics = labels.semantics if labels is not None else semantics
         if semantics.size(1) + image.size(1) != self.config.input_channels:
             raise ValueError(
                 f"discriminator expects {self.config.input_channels} channels (semantics + image), "
@@ -90,9 +131,9 @@ class MultiscaleDiscriminator(nn.Module):
         if semantics.size(0) == 0 or image.size(0) % semantics.size(0):
             raise ValueError(f"image batch {image.size(0)} is not a multiple of the semantics batch {semantics.size(0)}")
         repeats = image.size(0) // semantics.size(0)
-        maps = LabelCodes.from_semantics(semantics) if self.label_lookup else None
-        if maps is not None:
-            return self._forward_with_lookup(semantics, image, maps, repeats)
+        labels = labels if labels is not None else self.prepare(semantics)
+        if labels.codes is not None:
+            return self._forward_with_lookup(labels, image, repeats)
         x = torch.cat([semantics.repeat(repeats, 1, 1, 1), image], dim=1)
         results = []
         for i in range(self.config.num_d):
@@ -101,21 +142,22 @@ class MultiscaleDiscriminator(nn.Module):
                 x = _downsample(x)
         return results
 
-    def _forward_with_lookup(self, semantics: torch.Tensor, image: torch.Tensor, maps: LabelCodes, repeats: int) -> list[Features]:
+    def _forward_with_lookup(self, labels: JudgedLabels, image: torch.Tensor, repeats: int) -> list[Features]:
         # Each PatchGAN's first conv splits: conv([s; x]) = conv(s; W_s) + conv(x; W_x). The label
-        # part is computed once per label map (by lookup at full resolution, bias included), the
-        # image part per image. Average pooling acts per channel, so pooling each part equals
-        # pooling the concatenation.
-        c = semantics.size(1)
+        # part is computed once per label map (by lookup at full resolution, bias included; on the
+        # pooled non-zero channels at the coarser scales), the image part per image. Average
+        # pooling acts per channel, so pooling each part equals pooling the concatenation.
+        c = labels.semantics.size(1)
         results = []
         for i in range(self.config.num_d):
             d = getattr(self, f"discriminator_{i}")
             conv = d.model0[0]
             if i == 0:
-                label_part = onehot_conv(conv, maps, tuple(semantics.shape[-2:]), weight=conv.weight[:, :c])
+                label_part = onehot_conv(conv, labels.codes, tuple(labels.semantics.shape[-2:]), weight=conv.weight[:, :c])
             else:
-                semantics, image = _downsample(semantics), _downsample(image)
-                label_part = F.conv2d(semantics, conv.weight[:, :c], conv.bias, stride=conv.stride, padding=conv.padding)
+                image = _downsample(image)
+                weight = conv.weight[:, :c].index_select(1, labels.channels)
+                label_part = F.conv2d(labels.pyramid[i - 1], weight, conv.bias, stride=conv.stride, padding=conv.padding)
             image_part = F.conv2d(image, conv.weight[:, c:], stride=conv.stride, padding=conv.padding)
             first = (image_part.unflatten(0, (repeats, -1)) + label_part).flatten(0, 1)
             results.append(d(None, first_conv=first))

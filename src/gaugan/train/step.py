@@ -33,6 +33,7 @@ import torch.nn as nn
 
 from gaugan.losses import feature_matching_loss, gan_loss, kld_loss
 from gaugan.losses.oasis import label_mix, label_mix_consistency, oasis_fake_loss, oasis_g_loss, oasis_real_loss
+from gaugan.models.discriminator import JudgedLabels
 from gaugan.models.encoder import reparameterize
 from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
@@ -110,10 +111,19 @@ class TrainingStep:
         """(N, C, H, W) semantic input -> (N, H, W) class ids (the argmax of its one-hot channels)."""
         return semantics[:, : self.label_channels].argmax(1)
 
-    def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, kld: torch.Tensor | None):
+    def judged_labels(self, semantics: torch.Tensor) -> JudgedLabels | None:
+        """The multi-scale discriminator's per-label-map work, done once for the iteration's three
+        D calls on these label maps (None for OASIS's discriminator, which reads images only)."""
+        return None if self.oasis else unwrap(self.m.discriminator).prepare(semantics)
+
+    def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, kld: torch.Tensor | None,
+                         judged: JudgedLabels | None = None):
         """G's losses for ``fake`` (N, 3, H, W), made by `generate` with its graph, and its KL term."""
         cfg = self.config
-        losses = self._oasis_adversarial(semantics, fake) if self.oasis else self._multiscale_adversarial(semantics, fake, real)
+        if self.oasis:
+            losses = self._oasis_adversarial(semantics, fake)
+        else:
+            losses = self._multiscale_adversarial(judged or self.judged_labels(semantics), fake, real)
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
@@ -121,18 +131,18 @@ class TrainingStep:
             losses["KLD"] = kld
         return losses
 
-    def _multiscale_adversarial(self, semantics: torch.Tensor, fake: torch.Tensor, real: torch.Tensor) -> dict:
+    def _multiscale_adversarial(self, labels: JudgedLabels, fake: torch.Tensor, real: torch.Tensor) -> dict:
         """Hinge (or LS / original) GAN loss + feature matching against the real image's features."""
         cfg = self.config
         discriminator = unwrap(self.m.discriminator)
         with self.autocast():
-            pred_fake = [[f.float() for f in scale] for scale in discriminator(semantics, fake)]
+            pred_fake = [[f.float() for f in scale] for scale in discriminator(labels, fake)]
         # The real image only gives feature-matching targets: without a graph, D's backward skips
         # it (in one call with the fake, the backward would carry zeros through its half). In eval
         # mode, so that its spectral norms skip their power iteration and divide by the sigma the
         # fake was judged with (D has no other train-mode behaviour: instance norm only).
         with module_mode(discriminator, training=False), torch.no_grad(), self.autocast():
-            pred_real = [[f.float() for f in scale] for scale in discriminator(semantics, real)]
+            pred_real = [[f.float() for f in scale] for scale in discriminator(labels, real)]
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
@@ -144,14 +154,15 @@ class TrainingStep:
             logits = unwrap(self.m.discriminator)(fake)
         return {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, self.config.class_balancing)}
 
-    def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor):
+    def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor,
+                             judged: JudgedLabels | None = None):
         """D's losses for the real image and a generated ``fake`` (N, 3, H, W, no graph)."""
         cfg = self.config
         fake = fake.detach().float()
         if self.oasis:
             return self._oasis_discriminator_losses(semantics, real, fake)
         with self.autocast():
-            predictions = self.m.discriminator(semantics, torch.cat([fake, real]))
+            predictions = self.m.discriminator(judged or self.judged_labels(semantics), torch.cat([fake, real]))
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
         pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
         return {
@@ -185,6 +196,7 @@ class TrainingStep:
         n = len(micro_batches)
         totals: dict[str, float] = {}
         share_fake = n == 1  # one generator pass for both updates (see the module's docstring)
+        judged = [self.judged_labels(semantics) for semantics, _ in micro_batches]
 
         # Discriminator update on fakes of the current generator.
         fakes = []
@@ -198,7 +210,7 @@ class TrainingStep:
                 with torch.no_grad(), self.autocast():
                     fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
             with _no_sync(self.m.discriminator, i == n - 1):
-                losses = self.discriminator_losses(semantics, real, fake)
+                losses = self.discriminator_losses(semantics, real, fake, judged[i])
                 self.scaler_d.scale(sum(losses.values()) / n).backward()
             _accumulate(totals, losses, n)
         self.scaler_d.step(self.opt_d)
@@ -217,7 +229,7 @@ class TrainingStep:
                 else:
                     with self.autocast():
                         fake, kld = self.generate(semantics, real, self.m.generator, self.m.encoder, compute_kld=True)
-                losses = self.generator_losses(semantics, real, fake, kld)
+                losses = self.generator_losses(semantics, real, fake, kld, judged[i])
                 total = sum(losses.values())
                 self.scaler_g.scale(total / n).backward()
             _accumulate(totals, losses, n)

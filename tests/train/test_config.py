@@ -32,7 +32,7 @@ def test_unknown_fields_and_bad_values_are_named(tmp_path):
     bad.write_text(json.dumps({"batchsize": 3}))
     with pytest.raises(ValueError, match="unknown training config fields: batchsize"):
         resolve_config(config_file=bad)
-    with pytest.raises(ValueError, match="precision must be one of fp32, bf16, fp16"):
+    with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16"):
         resolve_config(set_items=["precision=fp8"])
     with pytest.raises(FileNotFoundError, match="training config not found"):
         resolve_config(config_file=tmp_path / "missing.yaml")

@@ -82,7 +82,11 @@ class TrainConfig:
     decay_epochs: int = 0
     iterations: int | None = None  # overrides epochs when set
     decay_iterations: int = 0
-    precision: str = "fp32"  # "fp32" | "bf16" | "fp16" (CUDA only)
+    # "auto" (bf16 on CPUs with native bf16, AVX512-BF16 / AMX, except with OASIS's discriminator;
+    # fp32 elsewhere) | "fp32" | "bf16" |
+    # "fp16" (CUDA only). Resolved when a run starts (train/precision.py), so a run resumed on
+    # another machine computes in what suits that one.
+    precision: str = "auto"
     channels_last: bool = False
     # One-hot convs (SPADE's first conv, the discriminator's first conv) as exact table lookups
     # (gaugan.nn.label_lookup): the same function and gradients, less work. None: on for CPU
@@ -124,7 +128,7 @@ class TrainConfig:
             "generator": tuple(TRAINABLE["generator"]),
             "discriminator": tuple(TRAINABLE["discriminator"]),
             "gan_mode": ("hinge", "ls", "original"),
-            "precision": ("fp32", "bf16", "fp16"),
+            "precision": ("auto", "fp32", "bf16", "fp16"),
             "num_upsampling_layers": ("normal", "more", "most"),
             "norm": ("syncbatch", "batch", "instance"),
         }

@@ -37,6 +37,7 @@ from gaugan.models.discriminator import JudgedLabels
 from gaugan.models.encoder import reparameterize
 from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
+from gaugan.train.precision import resolve_precision
 
 
 def unwrap(module: nn.Module | None) -> nn.Module | None:
@@ -75,11 +76,11 @@ class TrainingStep:
         self.m = modules
         self.opt_g, self.opt_d = optimizers
         self.device = device
-        amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(config.precision)
-        if config.precision == "fp16" and device.type != "cuda":
+        self.precision = resolve_precision(config.precision, device, config.discriminator)
+        if self.precision == "fp16" and device.type != "cuda":
             raise ValueError("precision fp16 needs CUDA (use bf16 on CPU)")
-        self.amp_dtype = amp_dtype
-        use_scaler = config.precision == "fp16"
+        self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+        use_scaler = self.precision == "fp16"
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
 

@@ -36,7 +36,7 @@ from gaugan.train.distributed import all_ranks_agree, barrier, init_distributed,
 from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectral_vectors
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
-from gaugan.train.precision import bf16_is_native
+from gaugan.train.precision import bf16_is_native, resolve_precision
 from gaugan.train.shipped_discriminator import load_discriminator
 from gaugan.train.preemption import StopRequests, TrainingStopped
 from gaugan.train.rng import capture_rng_state, restore_rng_state
@@ -73,6 +73,11 @@ class Trainer:
         if self.device.type == "cuda" and self.dist.enabled:
             self.device = resolve_device(config.device, self.dist.local_rank)
             torch.cuda.set_device(self.device)
+        self.precision = resolve_precision(config.precision, self.device, config.discriminator)
+        if config.precision == "auto" and show_progress and self.dist.is_main:
+            why = ("this CPU has native bf16" if self.precision == "bf16" else "OASIS's discriminator" if config.discriminator == "oasis"
+                   else f"no native bf16 on this {self.device.type}")
+            print(f"gaugan train: precision auto -> {self.precision} ({why}; --set precision=fp32|bf16 to choose)", file=sys.stderr)
         if config.precision == "bf16" and not bf16_is_native(self.device):
             warnings.warn(
                 f"precision bf16 requested, but this {self.device.type} has no native bf16 convolutions "

@@ -15,8 +15,9 @@ per round, so load from other processes hits them alike; the table gives the med
   an older commit), to measure a speed-up in one run.
 
 A row's process runs `gaugan.train.Trainer`'s own training step (`TrainingStep`, label lookups
-and all, as ``gaugan train`` on CPU) on a random blocky label map (16 x 16 px cells of 12 classes) and image, with malloc tuned
-before torch is imported; the official row gets the same allocator settings via glibc's variables.
+and all, as ``gaugan train`` on CPU) on a random blocky label map (16 x 16 px cells of 12
+classes) and image, with malloc tuned before torch is imported; the official row gets the same
+allocator settings via glibc's variables.
 Every row holds its models and peak heap (up to ~3 GB for coco-256 fp32) for the whole run: on
 a 23 GB machine, time coco-256 (``--configs`` with no paths) and the configs (``--no-coco``) in
 separate runs. GFLOP per iteration are counted once per row (``FlopCounterMode``: convolutions and matmuls,
@@ -84,7 +85,7 @@ def worker(spec: str, precision: str, threads: int) -> None:
             # Each map draws its cells from 12 of the classes, as a real layout holds ~10 (a CamVid
             # frame, a landscape scene, a COCO-Stuff photo): CLADE's lookups and the discriminator's
             # coarse scales work on the classes present.
-            palette = torch.randperm(labels.num_classes, generator=g)[:CLASSES_PER_MAP]
+            palette = torch.randperm(labels.num_classes, generator=g)[:CLASSES_PER_MAP]  # (12,) class ids
             cells = palette[torch.randint(0, palette.numel(), (1, 1, max(1, height // 16), max(1, width // 16)), generator=g)]
             label = torch.nn.functional.interpolate(cells.float(), size=(height, width), mode="nearest")[0, 0].long()
             sample = {"label": label, "image": torch.rand(3, height, width, generator=g) * 2 - 1}

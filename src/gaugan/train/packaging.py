@@ -1,9 +1,10 @@
 """Turn a training run into a shippable model directory (how the embedded models are made).
 
 Takes the run's newest checkpoint, exports its EMA generator (batch-norm statistics re-estimated,
-as `gaugan train` does at the end) with the encoder and the trained discriminator (for continuations:
-`shipped_discriminator`), stores the weights as float16 (half the size; loading casts back to float32), lets the caller add what the painter reads (``app.json``,
-``styles/``, ``examples/``) and records provenance in ``training.json``. The output directory is
+as `gaugan train` does at the end) with the encoder and the trained discriminator (for
+continuations: `shipped_discriminator`), stores the weights as float16 (half the size; loading
+casts back to float32), lets the caller add what the painter reads (``app.json``, ``styles/``,
+``examples/``) and records provenance in ``training.json``. The output directory is
 replaced atomically: a failure leaves the previous package as it was.
 """
 

@@ -124,7 +124,7 @@ class TrainingStep:
         if self.oasis:
             losses = self._oasis_adversarial(semantics, fake)
         else:
-            losses = self._multiscale_adversarial(judged or self.judged_labels(semantics), fake, real)
+            losses = self._multiscale_adversarial(judged if judged is not None else self.judged_labels(semantics), fake, real)
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
@@ -163,7 +163,8 @@ class TrainingStep:
         if self.oasis:
             return self._oasis_discriminator_losses(semantics, real, fake)
         with self.autocast():
-            predictions = self.m.discriminator(judged or self.judged_labels(semantics), torch.cat([fake, real]))
+            labels = judged if judged is not None else self.judged_labels(semantics)
+            predictions = self.m.discriminator(labels, torch.cat([fake, real]))
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
         pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
         return {

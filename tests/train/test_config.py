@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,16 @@ def test_cli_prints_resolved_config(capsys):
     assert main(["train", "--preset", "coco-stuff", "--batch-size", "3", "--set", "lr=0.001", "--print-config"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["dataset"] == "coco-stuff" and printed["batch_size"] == 3 and printed["lr"] == 0.001
+
+
+def test_cli_zero_overrides_the_config_file(capsys):
+    """A flag given as 0 is a value, not "unset": it must beat the config file's 5,000 decay steps."""
+    config = str(Path(__file__).resolve().parents[2] / "configs" / "streets-256.yaml")
+    assert main(["train", "--config", config, "--decay-iterations", "0", "--iterations", "7", "--print-config"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["decay_iterations"] == 0 and printed["iterations"] == 7
+    assert main(["train", "--config", config, "--print-config"]) == 0
+    assert json.loads(capsys.readouterr().out)["decay_iterations"] == 5000
 
 
 def test_cli_refuses_vgg_without_weights_before_training(tmp_path, capsys, monkeypatch):

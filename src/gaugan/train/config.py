@@ -68,6 +68,10 @@ class TrainConfig:
     lambda_labelmix: float = 10.0  # OASIS discriminator: LabelMix consistency (0 disables it)
     class_balancing: bool = True  # OASIS losses: weight each class by its inverse pixel frequency
     use_vgg: bool = True
+    # DiffAugment for the multi-scale discriminator (train/d_augment.py): a comma-separated subset of
+    # "color,translation,cutout", applied alike to real and generated pictures (and their label maps)
+    # in every discriminator call. "" (the paper's recipe): none.
+    d_augment: str = ""
     vgg_weights: str | None = None
     vgg_imagenet_normalize: bool = False
 
@@ -144,6 +148,11 @@ class TrainConfig:
             raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
         if self.generator == "oasis" and self.use_vae:
             raise ValueError("the OASIS generator takes 3D noise, not a style encoder: use_vae must be false")
+        from gaugan.train.d_augment import parse_operations
+
+        if parse_operations(self.d_augment) and self.discriminator == "oasis":
+            raise ValueError("d_augment works with the multi-scale discriminator; OASIS's segments the image "
+                             "alone and its losses read class ids, which the augmentation does not move")
         if self.ema_rampup is not None and not self.ema_rampup > 0:
             raise ValueError(f"ema_rampup must be positive or null, got {self.ema_rampup}")
 

@@ -19,6 +19,9 @@ forward per iteration (coco-256: 1190 -> 908 GFLOP; streets-256: 220 -> 183). Wi
 micro-batches would have to stay alive at once, so there D gets fakes made under no_grad and G
 regenerates, as before.
 
+With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
+and label maps transformed alike, one draw per micro-batch shared by its three calls.
+
 Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
 update, so DDP only synchronises the gradients each update actually trains.
 """
@@ -37,6 +40,7 @@ from gaugan.models.discriminator import JudgedLabels
 from gaugan.models.encoder import reparameterize
 from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
+from gaugan.train.d_augment import AugmentParams, draw, parse_operations
 from gaugan.train.precision import resolve_precision
 
 
@@ -83,6 +87,7 @@ class TrainingStep:
         use_scaler = self.precision == "fp16"
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.augmentations = parse_operations(config.d_augment)
 
     # ---- pieces --------------------------------------------------------------------------------
     def autocast(self):
@@ -112,19 +117,29 @@ class TrainingStep:
         """(N, C, H, W) semantic input -> (N, H, W) class ids (the argmax of its one-hot channels)."""
         return semantics[:, : self.label_channels].argmax(1)
 
-    def judged_labels(self, semantics: torch.Tensor) -> JudgedLabels | None:
+    def judged_labels(self, semantics: torch.Tensor, augment: AugmentParams | None = None) -> JudgedLabels | None:
         """The multi-scale discriminator's per-label-map work, done once for the iteration's three
-        D calls on these label maps (None for OASIS's discriminator, which reads images only)."""
-        return None if self.oasis else unwrap(self.m.discriminator).prepare(semantics)
+        D calls on these label maps (None for OASIS's discriminator, which reads images only);
+        with ``augment``, on the label maps as augmented (translated) for all three."""
+        if self.oasis:
+            return None
+        return unwrap(self.m.discriminator).prepare(augment.labels(semantics) if augment is not None else semantics)
+
+    def draw_augmentation(self, semantics: torch.Tensor) -> AugmentParams | None:
+        """This micro-batch's DiffAugment parameters (``d_augment``), shared by its three D calls."""
+        return draw(self.augmentations, semantics.size(0), semantics.size(2), semantics.size(3), semantics.device)
 
     def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, kld: torch.Tensor | None,
-                         judged: JudgedLabels | None = None):
-        """G's losses for ``fake`` (N, 3, H, W), made by `generate` with its graph, and its KL term."""
+                         judged: JudgedLabels | None = None, augment: AugmentParams | None = None):
+        """G's losses for ``fake`` (N, 3, H, W), made by `generate` with its graph, and its KL term.
+        ``judged`` must come from `judged_labels` with the same ``augment`` (or both be None)."""
         cfg = self.config
         if self.oasis:
             losses = self._oasis_adversarial(semantics, fake)
         else:
-            losses = self._multiscale_adversarial(judged if judged is not None else self.judged_labels(semantics), fake, real)
+            labels = judged if judged is not None else self.judged_labels(semantics, augment)
+            judged_fake, judged_real = (augment.image(fake), augment.image(real)) if augment is not None else (fake, real)
+            losses = self._multiscale_adversarial(labels, judged_fake, judged_real)
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
@@ -156,15 +171,19 @@ class TrainingStep:
         return {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, self.config.class_balancing)}
 
     def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor,
-                             judged: JudgedLabels | None = None):
-        """D's losses for the real image and a generated ``fake`` (N, 3, H, W, no graph)."""
+                             judged: JudgedLabels | None = None, augment: AugmentParams | None = None):
+        """D's losses for the real image and a generated ``fake`` (N, 3, H, W, no graph); ``judged``
+        as in `generator_losses`."""
         cfg = self.config
         fake = fake.detach().float()
         if self.oasis:
             return self._oasis_discriminator_losses(semantics, real, fake)
+        pictures = torch.cat([fake, real])
+        if augment is not None:
+            pictures = augment.image(pictures)
         with self.autocast():
-            labels = judged if judged is not None else self.judged_labels(semantics)
-            predictions = self.m.discriminator(labels, torch.cat([fake, real]))
+            labels = judged if judged is not None else self.judged_labels(semantics, augment)
+            predictions = self.m.discriminator(labels, pictures)
         pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
         pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
         return {
@@ -198,7 +217,8 @@ class TrainingStep:
         n = len(micro_batches)
         totals: dict[str, float] = {}
         share_fake = n == 1  # one generator pass for both updates (see the module's docstring)
-        judged = [self.judged_labels(semantics) for semantics, _ in micro_batches]
+        augments = [self.draw_augmentation(semantics) for semantics, _ in micro_batches]
+        judged = [self.judged_labels(semantics, augment) for (semantics, _), augment in zip(micro_batches, augments)]
 
         # Discriminator update on fakes of the current generator.
         fakes = []
@@ -212,7 +232,7 @@ class TrainingStep:
                 with torch.no_grad(), self.autocast():
                     fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
             with _no_sync(self.m.discriminator, i == n - 1):
-                losses = self.discriminator_losses(semantics, real, fake, judged[i])
+                losses = self.discriminator_losses(semantics, real, fake, judged[i], augments[i])
                 self.scaler_d.scale(sum(losses.values()) / n).backward()
             _accumulate(totals, losses, n)
         self.scaler_d.step(self.opt_d)
@@ -231,7 +251,7 @@ class TrainingStep:
                 else:
                     with self.autocast():
                         fake, kld = self.generate(semantics, real, self.m.generator, self.m.encoder, compute_kld=True)
-                losses = self.generator_losses(semantics, real, fake, kld, judged[i])
+                losses = self.generator_losses(semantics, real, fake, kld, judged[i], augments[i])
                 total = sum(losses.values())
                 self.scaler_g.scale(total / n).backward()
             _accumulate(totals, losses, n)

@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="label maps / photos of another size than their picture: refuse (exact), resize when the aspect "
                               "ratio agrees within 2%% (aspect, default), or always resize (any)")
     evaluate.add_argument("--report", help="write an HTML report into this folder (index.html: per-class IoU chart, best and worst pictures)")
-    evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx")
+    evaluate.add_argument("--segmenter", help="gaugan segmenter directory, TorchScript .pt or ONNX .onnx, or an embedded "
+                                              "segmenter (camvid); default: the embedded one of the label set, if any")
+    evaluate.add_argument("--no-segmenter", action="store_true", help="no segmenter scores (mIoU, accuracy, FSD)")
     evaluate.add_argument("--segmenter-input", default="minus1_1", choices=("minus1_1", "zero_one", "imagenet"))
     evaluate.add_argument("--inception-weights", help="pytorch-fid's pt_inception-2015-12-05-6726825d.pth")
     evaluate.add_argument("--no-fid", action="store_true", help="skip FID/KID")
@@ -162,7 +164,14 @@ def _scoring_tools(args: argparse.Namespace, labels):
     from gaugan.eval.inception import FIDInceptionV3, InceptionWeightsMissing
     from gaugan.eval.segmenters import load_segmenter
 
+    from gaugan.eval.embedded_segmenters import for_labels
+
     segment = None
+    if args.no_segmenter:
+        args.segmenter = None
+    elif not args.segmenter:
+        args.segmenter = for_labels(labels.names)
+        args.segmenter_default = args.segmenter is not None
     if args.segmenter:
         segment, classes = load_segmenter(args.segmenter, args.segmenter_input)
         if classes is not None and classes != labels.num_classes:
@@ -184,9 +193,12 @@ def _scoring_tools(args: argparse.Namespace, labels):
 def _finish(args: argparse.Namespace, result, labels, notes: list[str], segmented: bool, source: list[str]) -> int:
     result.notes += notes
     if not segmented:
-        result.notes.append("mIoU/accuracy and FSD skipped: pass --segmenter (see gaugan train-segmenter)")
-    if args.segmenter:
-        source.append(f"segmenter: {args.segmenter}")
+        result.notes.append("mIoU/accuracy and FSD skipped: " + ("--no-segmenter" if args.no_segmenter else
+                            "pass --segmenter (see gaugan train-segmenter)"))
+    if args.segmenter and segmented:
+        result.segmenter = str(args.segmenter)
+        embedded = " (embedded, this label set's default)" if getattr(args, "segmenter_default", False) else ""
+        source.append(f"segmenter: {args.segmenter}{embedded}")
     for line in source:
         print(line)
     print(result.table())

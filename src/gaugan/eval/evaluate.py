@@ -52,6 +52,7 @@ class EvaluationResult:
     c2st_pairs: int | None = None
     c2st_protocol: dict | None = None  # settings, classifier resolution, counts, per-fold accuracies
     fsd: float | None = None  # Frechet segmenter distance (lower is better; same segmenter only)
+    segmenter: str | None = None  # what gave mIoU, accuracy and FSD (a path or an embedded name)
     seed_diversity: float | None = None  # mean |difference| between seeds' pictures of a layout, 0..255
     diversity_seeds: int | None = None
     protocol: dict | None = None  # how the pictures were obtained, resized and paired (folders)

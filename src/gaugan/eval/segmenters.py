@@ -26,9 +26,10 @@ _IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 Segmenter = Callable[[torch.Tensor], torch.Tensor]
 
 
-def save_segmenter(model: SmallSegmenter, directory: Path, meta: dict) -> Path:
+def save_segmenter(model: SmallSegmenter, directory: Path, meta: dict, dtype: torch.dtype | None = None) -> Path:
+    """Write ``directory``/segmenter.json + segmenter.safetensors (floats as ``dtype``, default their own)."""
     directory.mkdir(parents=True, exist_ok=True)
-    save_weights(model, directory / SEGMENTER_WEIGHTS)
+    save_weights(model, directory / SEGMENTER_WEIGHTS, dtype=dtype)
     (directory / SEGMENTER_CONFIG).write_text(json.dumps({**model.config.to_dict(), "meta": meta}, indent=2) + "\n")
     return directory
 
@@ -44,8 +45,11 @@ def _convert_input(images: torch.Tensor, input_range: str) -> torch.Tensor:
 
 
 def load_segmenter(path: str | Path, input_range: str = "minus1_1", device: str = "cpu") -> tuple[Segmenter, int | None]:
-    """(segmenter, number of classes if known) from a gaugan segmenter directory, .pt or .onnx file."""
-    path = Path(path)
+    """(segmenter, number of classes if known) from a gaugan segmenter directory, .pt or .onnx file,
+    or an embedded segmenter's name (`gaugan.eval.embedded_segmenters`, e.g. "camvid")."""
+    from gaugan.eval.embedded_segmenters import resolve
+
+    path = resolve(path)
     if path.is_dir():
         config_path = path / SEGMENTER_CONFIG
         if not config_path.is_file():

@@ -37,7 +37,8 @@ def worker(args: argparse.Namespace) -> None:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     overrides = {"dataroot": args.dataroot, "output_dir": args.output, "batch_size": args.batch_size // world,
                  "iterations": 10**6, "decay_iterations": 0, "checkpoint_every": 10**6}
-    config = resolve_config(None, args.config, overrides, ["tensorboard=false", "sample_every=1000000", "log_every=1000000"])
+    config = resolve_config(None, args.config, overrides, ["tensorboard=false", "sample_every=1000000", "log_every=1000000",
+                                                           f"precision={args.precision}"])
     trainer = Trainer(config, show_progress=False)
     # Time from the end of the last warm-up step to the end of the last timed one: the steps with
     # their data loading and EMA updates in between, not the checkpoint that fit() writes at its end.
@@ -60,7 +61,7 @@ def run_once(args: argparse.Namespace, processes: int) -> dict:
     threads = 2 // processes
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, __file__, "--worker", "--config", args.config, "--dataroot", args.dataroot,
-                   "--batch-size", str(args.batch_size), "--steps", str(args.steps), "--warmup", str(args.warmup),
+                   "--batch-size", str(args.batch_size), "--precision", args.precision, "--steps", str(args.steps), "--warmup", str(args.warmup),
                    "--output", out]
         if processes > 1:
             command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(processes)] + command[1:]
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--config", default=str(REPO / "configs" / "streets-pilot-128.yaml"))
     parser.add_argument("--dataroot", default=str(REPO.parent / "shared" / "data" / "camvid"))
     parser.add_argument("--batch-size", type=int, default=4, help="the global batch (split over the processes)")
+    parser.add_argument("--precision", default="auto", help="overrides the config's (the pilot's says bf16, emulated and slow on AVX2)")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (at least 1)")
     parser.add_argument("--rounds", type=int, default=3)

@@ -3,12 +3,10 @@ as float16 is found by name, chosen by default for its label set, and scores lik
 
 import json
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from safetensors import safe_open
-from train_helpers import TOY_LABELS, ToyPairs
+from train_helpers import TOY_LABELS
 
 from gaugan.cli import main
 from gaugan.eval import embedded_segmenters
@@ -16,18 +14,9 @@ from gaugan.eval.segmenters import load_segmenter
 
 
 @pytest.fixture
-def toy_slot(tmp_path, monkeypatch, one_thread):
+def toy_slot(toy_folder, tmp_path, monkeypatch, one_thread):
     """A segmenter trained on the toy folder, embedded in a temporary slot named "toy"; the folder too."""
-    root = tmp_path / "toy"
-    for sub in ("images", "labels"):
-        (root / sub).mkdir(parents=True)
-    rows = [f"{i},{name},{r},{g},{b}" for i, (name, (r, g, b)) in enumerate(zip(TOY_LABELS.names, TOY_LABELS.colors))]
-    (root / "palette.csv").write_text("id,name,r,g,b\n" + "\n".join(rows) + "\n")
-    data = ToyPairs(n=8, size=32, seed=4)
-    for i in range(len(data)):
-        pixels = ((data.image[i].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-        Image.fromarray(pixels).save(root / "images" / f"{i:03d}.png")
-        Image.fromarray(data.label[i].numpy().astype(np.uint8)).save(root / "labels" / f"{i:03d}.png")
+    root = toy_folder
     trained = tmp_path / "trained"
     assert main(["train-segmenter", "--dataset", "folder", "--dataroot", str(root), "--split", "all", "--size", "32",
                  "--steps", "30", "--batch-size", "4", "--width", "8", "-o", str(trained)]) == 0

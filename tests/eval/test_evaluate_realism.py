@@ -3,30 +3,12 @@
 
 import json
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from train_helpers import TOY_LABELS, ToyPairs
 
 from gaugan.cli import main
 from gaugan.models import GauGAN, SPADEGenerator, SPADEGeneratorConfig
-
-
-@pytest.fixture
-def toy_folder(tmp_path):
-    """ROOT/images/*.png + ROOT/labels/*.png (class ids) + ROOT/palette.csv: 8 pairs at 32x32."""
-    root = tmp_path / "toy"
-    (root / "images").mkdir(parents=True)
-    (root / "labels").mkdir()
-    rows = [f"{i},{name},{r},{g},{b}" for i, (name, (r, g, b)) in enumerate(zip(TOY_LABELS.names, TOY_LABELS.colors))]
-    (root / "palette.csv").write_text("id,name,r,g,b\n" + "\n".join(rows) + "\n")
-    data = ToyPairs(n=8, size=32, seed=4)
-    for i in range(len(data)):
-        pixels = ((data.image[i].permute(1, 2, 0) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-        Image.fromarray(pixels).save(root / "images" / f"{i:03d}.png")
-        Image.fromarray(data.label[i].numpy().astype(np.uint8)).save(root / "labels" / f"{i:03d}.png")
-    return root
 
 
 @pytest.fixture

@@ -56,6 +56,10 @@ class TrainConfig:
     spade_hidden: int = 128
     use_vae: bool = False
     z_dim: int = 256
+    # The style encoder's square input size (a power of two); None: 256 for crops of 256 px and more
+    # (the paper's six convs), else the crop's largest power of two. A 128 px stage of a 256 px model
+    # (coarse-to-fine, train/resize_start.py) sets 256 so that both stages share one encoder.
+    encoder_input_size: int | None = None
     num_d: int = 2
     n_layers_d: int = 4
     init_gain: float = 0.02
@@ -146,6 +150,8 @@ class TrainConfig:
             raise ValueError(f"label_lookup must be true, false or null (auto), got {self.label_lookup!r}")
         if self.ema_decay is not None and not 0 < self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in (0, 1) or null, got {self.ema_decay}")
+        if self.encoder_input_size is not None and (self.encoder_input_size < 8 or self.encoder_input_size & (self.encoder_input_size - 1)):
+            raise ValueError(f"encoder_input_size must be a power of two >= 8 (or null), got {self.encoder_input_size}")
         if self.generator == "oasis" and self.use_vae:
             raise ValueError("the OASIS generator takes 3D noise, not a style encoder: use_vae must be false")
         from gaugan.train.d_augment import parse_operations

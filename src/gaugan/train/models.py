@@ -27,12 +27,14 @@ def encoder_config(config: TrainConfig) -> model_config.ConvEncoderConfig | None
         raise ValueError("the style encoder (use_vae) needs a decoder generator (spade, clade or concat)")
     # The paper's encoder sees 256x256; smaller crops use a shallower encoder at the crop size.
     size = 256 if config.crop_size >= 256 else 1 << (config.crop_size.bit_length() - 1)
+    if config.encoder_input_size is not None:
+        size = config.encoder_input_size
     return model_config.ConvEncoderConfig(ndf=config.ngf, z_dim=config.z_dim, input_size=max(size, 8), init_gain=config.init_gain)
 
 
 # Fields that change model shapes or the meaning of the weights: a resumed run must agree on them.
 MODEL_FIELDS = (
     "generator", "ngf", "ndf", "num_upsampling_layers", "norm", "spade_kernel_size", "spade_hidden",
-    "use_vae", "z_dim", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
+    "use_vae", "z_dim", "encoder_input_size", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
     "discriminator", "noise_dim", "oasis_g_blocks", "oasis_d_blocks",
 )

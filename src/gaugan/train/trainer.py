@@ -37,6 +37,7 @@ from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectr
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
 from gaugan.train.precision import bf16_is_native, resolve_precision
+from gaugan.train.resize_start import SIZE_FIELDS, generator_state_for_size
 from gaugan.train.shipped_discriminator import load_discriminator
 from gaugan.train.preemption import StopRequests, TrainingStopped
 from gaugan.train.rng import capture_rng_state, restore_rng_state
@@ -189,22 +190,35 @@ class Trainer:
         same_labels = source.labels == self.labels
         pairs = [("generator", source.generator, self.generator), ("encoder", source.encoder, self.encoder)]
         for name, loaded, target in pairs:
-            ignored = () if same_labels or name != "generator" else ("semantic_channels",)
+            # The output size may change (coarse-to-fine: train/resize_start.py), and the label set.
+            ignored = SIZE_FIELDS if name == "generator" else ()
+            ignored += () if same_labels or name != "generator" else ("semantic_channels",)
             if loaded is not None and (type(loaded) is not type(target) or any(
                     getattr(loaded.config, k, None) != v for k, v in vars(target.config).items() if k not in ignored)):
                 fields = [k for k, v in vars(target.config).items() if k not in ignored and getattr(loaded.config, k, None) != v]
                 raise ValueError(f"init_from {directory}: its {name} ({type(loaded).__name__}) differs from this run's "
                                  f"({type(target).__name__}) in {', '.join(fields) or 'its type'}")
+        # The checks above leave the size fields (and the classes) as the only differences.
+        resized = any(getattr(source.generator.config, k) != getattr(self.generator.config, k) for k in SIZE_FIELDS)
+        if resized and not same_labels:
+            raise ValueError(f"init_from {directory}: it has another label set and another output size "
+                             f"(width {source.generator.config.width}, this run {self.generator.config.width}); "
+                             "change one at a time (fine-tune the labels at its size first)")
         if source.encoder is not None:
             load_state_dict_checked(self.encoder, source.encoder.state_dict(), str(directory))
         if same_labels:
             if self.config.init_from_classes:
                 raise ValueError("init_from_classes is for a pretrained model with another label set; this one has the run's")
-            load_state_dict_checked(self.generator, source.generator.state_dict(), str(directory))
+            state, size_note = source.generator.state_dict(), ""
+            if resized:
+                state, size_note = generator_state_for_size(state, source.generator.config, self.generator.config)
+                size_note = f" ({size_note})"
+            load_state_dict_checked(self.generator, state, str(directory))
             fresh_because = load_discriminator(directory, self.discriminator, self.labels)
             if self.dist.is_main:
                 print(f"gaugan train: init_from {checkpoint}: generator{' and encoder' if self.encoder is not None else ''} "
-                      f"loaded; discriminator {'fresh: ' + fresh_because if fresh_because else 'loaded'}", file=sys.stderr)
+                      f"loaded{size_note}; discriminator {'fresh: ' + fresh_because if fresh_because else 'loaded'}",
+                      file=sys.stderr)
             return
         from gaugan.train.transfer import transfer_generator
 

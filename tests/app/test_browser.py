@@ -3,7 +3,8 @@
 Paints with the mouse and keyboard as a user would: two classes, a fill, a line that is undone,
 then generates; checks the canvas holds only palette colours, the picture is not blank and changes
 where another class was painted, and saves a screenshot to tests/artifacts/painter.png. Then the
-model picker: another model's size, example layouts and featured classes, with the tools kept.
+model picker: another model's size, example layouts and featured classes, with the tools kept, and
+switches that land while a picture is on its way (live rendering must not stall).
 """
 
 from __future__ import annotations
@@ -293,3 +294,40 @@ def test_model_picker_switches_model_size_examples_and_palette(browser, live_ser
     assert linked.input_value("#model-select") == "city" and np.array_equal(ids(linked, CITY_SIZE), first)
     linked.close()
     assert errors == [] and linked_errors == [], errors + linked_errors
+
+
+# Each round: a new seed asks for a picture, then after `delay` ms the picker switches model, so that
+# over the rounds the switch lands before, during and after the picture's arrival and decoding.
+SWITCH_WHILE_RENDERING = """async (delays) => {
+  const select = document.getElementById("model-select"), seed = document.getElementById("seed");
+  const names = Array.from(select.options).map((o) => o.value);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const idle = async () => {
+    for (const end = performance.now() + 5000; performance.now() < end; await sleep(5)) if (gaugan.idle()) return true;
+    return false;
+  };
+  for (const [round, delay] of delays.entries()) {
+    if (!(await idle())) return { stalled: round };
+    seed.value = String(round);
+    seed.dispatchEvent(new Event("change"));
+    await sleep(delay);
+    select.value = names[(round + 1) % names.length];
+    select.dispatchEvent(new Event("change"));
+  }
+  return { stalled: (await idle()) ? null : delays.length, model: select.value };
+}"""
+
+
+def test_switching_models_while_a_picture_arrives_keeps_the_painter_live(browser, live_server):
+    """A switch that lands while the previous picture is on its way or being decoded must not stall
+    live rendering (Chromium leaves `decode()` of an <img> pending for good when its src is removed)."""
+    page, errors = open_page(browser, live_server + "/")
+    delays = [d / 4 for d in range(100)]  # 0 to 24.75 ms: before, during and after a tiny model's reply
+    outcome = page.evaluate(SWITCH_WHILE_RENDERING, delays)
+    assert outcome["stalled"] is None, f"live rendering stalled in round {outcome['stalled']}: {page.inner_text('#status')}"
+    assert page.evaluate("gaugan.state.model.name") == outcome["model"]
+    settle(page)
+    size = CITY_SIZE if outcome["model"] == "city" else (SIZE, SIZE)
+    assert result(page, size).std() > 5  # the final model's picture, at its size
+    assert not errors, errors
+    page.close()

@@ -519,7 +519,7 @@ async function send() {
     const response = await api("/api/synthesize", { method: "POST", body: form, signal: controller.signal });
     if (response.ok) {
       const blob = await response.blob();
-      if (seq > state.shownSeq && model === state.model) await show(blob, seq, response);
+      if (seq > state.shownSeq && model === state.model) await show(blob, seq, model, response);
     } else if (response.status === 503) {
       retryAfter = Number(response.headers.get("Retry-After")) || 1;
       status(`server busy, retrying in ${retryAfter} s`);
@@ -541,11 +541,20 @@ async function send() {
   }
 }
 
-async function show(blob, seq, response) {
+async function show(blob, seq, model, response) {
   const url = URL.createObjectURL(blob);
+  // Decode in an image of its own, then show it. Awaiting decode() of the shown <img> instead
+  // can wait forever: Chromium leaves it pending when the src is removed meanwhile (a model
+  // switch drops the picture), and this request would hold the only slot for good.
+  const decoded = new Image();
+  decoded.src = url;
+  try { await decoded.decode(); } catch (err) { /* a broken picture shows as one */ }
+  if (seq <= state.shownSeq || model !== state.model) {  // overtaken or switched away while decoding
+    URL.revokeObjectURL(url);
+    return;
+  }
   const img = $("result");
   img.src = url;
-  try { await img.decode(); } catch (err) { /* shown anyway once loaded */ }
   if (state.resultUrl) URL.revokeObjectURL(state.resultUrl);
   state.resultUrl = url;
   state.resultBlob = blob;

@@ -79,6 +79,23 @@ def test_synthesize_from_a_run_and_from_a_step_checkpoint(run, tmp_path, shared_
     assert "apply to training runs" in capsys.readouterr().err
 
 
+def test_a_checkpoint_copied_out_of_its_run_keeps_its_step_and_exports_beside_itself(run, tmp_path):
+    copy = tmp_path / "kept" / "fine-256-step2"  # any name: the step is read from its state
+    shutil.copytree(run / "checkpoints" / "step_00000002", copy)
+    exported = inference_checkpoint(copy)
+    assert exported == tmp_path / "kept" / "fine-256-step2-exports" / "fine-256-step2"
+    assert json.loads((exported / "source.json").read_text())["step"] == 2
+    ema = read_safetensors(copy / "ema_generator.safetensors")
+    assert all(torch.equal(ema[k], _tensors(exported)[k]) for k in ema if k.endswith(("weight", "bias")) and "running" not in k)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]  # nothing written above the copy's folder
+    with pytest.raises(CheckpointError, match="the checkpoint of step 2, not 4"):
+        find_training_checkpoint(copy, step=4)
+    state = copy / "state.json"
+    state.write_text("{not json")
+    with pytest.raises(CheckpointError, match="state.json: cannot read the checkpoint's step"):
+        find_training_checkpoint(copy, step=4)
+
+
 def test_a_damaged_newest_checkpoint_is_skipped(run, tmp_path):
     copy = tmp_path / "run"
     shutil.copytree(run, copy, ignore=shutil.ignore_patterns("exports"))

@@ -7,8 +7,9 @@
 safetensors, what `GauGAN.from_pretrained` reads) the way the end of `gaugan train` does: the EMA
 generator, its spectral-norm vectors refreshed and its batch-norm statistics re-estimated on the
 run's training data (`Trainer.export`); ``raw=True`` takes the trained generator itself. A run
-directory means its newest checkpoint that verifies. The export is kept in ``RUN/exports/`` (or a
-temporary folder when the run is read-only) and reused while the checkpoint is unchanged.
+directory means its newest checkpoint that verifies. The export is kept in ``RUN/exports/`` (beside
+a checkpoint copied out of its run, in ``NAME-exports/``; in a temporary folder when that is
+read-only) and reused while the checkpoint is unchanged.
 """
 
 from __future__ import annotations
@@ -71,7 +72,12 @@ def find_training_checkpoint(path: str | Path, step: int | None = None) -> Path:
 
 
 def _step_of(checkpoint: Path) -> int:
-    return int(checkpoint.name.rsplit("_", 1)[-1])
+    """The step a training checkpoint holds, from its state (a copy may have any folder name)."""
+    state = checkpoint / ckpt.STATE_FILE
+    try:
+        return int(json.loads(state.read_text())["step"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise CheckpointError(f"{state}: cannot read the checkpoint's step ({type(err).__name__}: {err})") from None
 
 
 def _fingerprint(checkpoint: Path, raw: bool, bn_batches: int) -> dict:
@@ -118,10 +124,13 @@ def export_training_checkpoint(checkpoint: Path, output: Path, raw: bool = False
 def inference_checkpoint(path: str | Path, step: int | None = None, raw: bool = False, log=None) -> Path:
     """An inference checkpoint directory for a run / training checkpoint (exported once, then reused)."""
     checkpoint = find_training_checkpoint(path, step)
-    run = checkpoint.parent.parent
+    # A checkpoint inside its run exports into RUN/exports/; one copied out of it, beside itself.
+    run = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" and is_training_run(checkpoint.parent.parent) else None
     name = checkpoint.name + ("-raw" if raw else "")
     wanted = _fingerprint(checkpoint, raw, 20)
-    for base in (run / "exports", Path(tempfile.gettempdir()) / "gaugan-exports" / hashlib.sha256(str(run.resolve()).encode()).hexdigest()[:12]):
+    home = run if run is not None else checkpoint
+    local = run / "exports" if run is not None else checkpoint.parent / f"{checkpoint.name}-exports"
+    for base in (local, Path(tempfile.gettempdir()) / "gaugan-exports" / hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]):
         target = base / name
         try:
             if (target / SOURCE_FILE).is_file() and json.loads((target / SOURCE_FILE).read_text()) == wanted:

@@ -1,10 +1,11 @@
 """Render the README's pictures of the street model into docs/, from CamVid val (never trained on).
 
-    python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs] [--pilot RUN/final]
+    python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs] [--pilot RUN/final] [--before DIR]
 
 streets-heldout.png: label | real frame | generated (its style, through the encoder) | seeds 0, 1, 2
 for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset;
-with --pilot, streets-vs-pilot.png: label | real | the 128x96 pilot (bicubic x2) | the model (seed 0).
+with --pilot, streets-vs-pilot.png: label | real | the 128x96 pilot (bicubic x2) | the model (seed 0);
+with --before, streets-vs-before.png: the same with the model shipped before in the third column.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, default=Path("docs"))
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--pilot", type=Path, help="checkpoint of the issue's 128x96 pilot, for streets-vs-pilot.png")
+    parser.add_argument("--before", type=Path, help="checkpoint of the model shipped before, for streets-vs-before.png")
     args = parser.parse_args()
     directory = resolve_checkpoint(args.checkpoint)
     synth = Synthesizer.from_pretrained(directory)
@@ -57,16 +59,22 @@ def main() -> None:
     grid([row, [np.full_like(row[0], 255)] + references], scale=1).save(args.output / "streets-styles.png")
     print(f"wrote {args.output / 'streets-heldout.png'} and {args.output / 'streets-styles.png'} (styles: {', '.join(p.stem for p in styles)})")
 
-    if args.pilot:
-        pilot = Synthesizer.from_pretrained(args.pilot)
-        rows = []
-        for index in picks:
-            item = val[int(index)]
-            ids = item["label"]
-            small = np.asarray(pilot(ids).resize((width, height), Image.Resampling.BICUBIC))  # ids resized to 128x96 inside
-            rows.append([colorize(ids, synth.labels), to_uint8(item["image"]), small, np.asarray(synth(ids, seed=0))])
-        grid(rows, scale=1).save(args.output / "streets-vs-pilot.png")
-        print(f"wrote {args.output / 'streets-vs-pilot.png'}")
+    comparisons = [(args.pilot, "streets-vs-pilot.png"), (args.before, "streets-vs-before.png")]
+    for other, name in [(c, n) for c, n in comparisons if c is not None]:
+        grid(side_by_side(Synthesizer.from_pretrained(other), synth, val, picks), scale=1).save(args.output / name)
+        print(f"wrote {args.output / name}")
+
+
+def side_by_side(other: Synthesizer, synth: Synthesizer, val, picks) -> list[list[np.ndarray]]:
+    """Rows of label | real | ``other`` (bicubic to this model's size when smaller) | this model, seed 0."""
+    height, width = synth.output_size
+    rows = []
+    for index in picks:
+        item = val[int(index)]
+        ids = item["label"]
+        theirs = np.asarray(other(ids, seed=0).resize((width, height), Image.Resampling.BICUBIC))  # ids resized inside
+        rows.append([colorize(ids, synth.labels), to_uint8(item["image"]), theirs, np.asarray(synth(ids, seed=0))])
+    return rows
 
 
 if __name__ == "__main__":

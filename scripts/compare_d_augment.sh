@@ -10,13 +10,8 @@
 #   scripts/compare_d_augment.sh          # train both runs (resuming unfinished ones), score them
 #   scripts/compare_d_augment.sh score    # only the scores
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-$HOME/gaugan-runs}
-DATA=${DATA:-$REPO/../shared/data/camvid}
-GAUGAN=$REPO/.venv/bin/gaugan
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, score
 STAGE=${1:-all}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-mkdir -p "$RUNS/scores"
 PILOT=$RUNS/streets-pilot-128
 AUGMENTED=$RUNS/streets-pilot-128-diffaug
 
@@ -34,14 +29,6 @@ if [ "$STAGE" = all ]; then
   train "$AUGMENTED" --set d_augment=color,translation,cutout --iterations 4000
 fi
 
-score() {  # name, checkpoint
-  "$GAUGAN" evaluate "$2" --dataset camvid --dataroot "$DATA" --split val --no-fid --threads "$OMP_NUM_THREADS" \
-    -o "$RUNS/scores/$1.json" > "$RUNS/scores/$1.txt"
-  "$REPO/.venv/bin/python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
-print(f"{sys.argv[2]:<14} mIoU {100 * r["miou"]:.1f} / real {100 * r["miou_real"]:.1f}  accuracy {100 * r["accuracy"]:.1f}"
-      f"  C2ST {r["c2st_accuracy"]:.3f}  cross-entropy {r["c2st_log_loss_bits"]:.3f} bits  FSD {r["fsd"]:.3f}")' \
-    "$RUNS/scores/$1.json" "$1"
-}
 score pilot-4000 "$PILOT/checkpoints/step_00004000"
 score diffaug-4000 "$AUGMENTED/checkpoints/step_00004000"
 score pilot-7000 "$PILOT/final"

@@ -10,13 +10,8 @@
 #   scripts/train_streets_coarse_to_fine.sh          # train (resuming), package, score
 #   scripts/train_streets_coarse_to_fine.sh score    # only the scores
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-$HOME/gaugan-runs}
-DATA=${DATA:-$REPO/../shared/data/camvid}
-GAUGAN=$REPO/.venv/bin/gaugan
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, score
 STAGE=${1:-all}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-mkdir -p "$RUNS/scores"
 COARSE=$RUNS/streets-coarse-128
 FINE=$RUNS/streets-fine-256
 
@@ -29,7 +24,7 @@ train() {  # output dir, extra arguments
 
 package() {  # run dir: its EMA generator, encoder and discriminator as float16, beside the run
   # Always with -o: without it the package replaces the shipped model in src/gaugan/streets/model.
-  [ -e "$1-package/config.json" ] || "$REPO/.venv/bin/python" -m gaugan.streets.package "$1" -o "$1-package"
+  [ -e "$1-package/config.json" ] || "$PYTHON" -m gaugan.streets.package "$1" -o "$1-package"
 }
 
 if [ "$STAGE" = all ]; then
@@ -40,13 +35,5 @@ if [ "$STAGE" = all ]; then
   package "$FINE"
 fi
 
-score() {  # name, checkpoint
-  "$GAUGAN" evaluate "$2" --dataset camvid --dataroot "$DATA" --split val --no-fid --threads "$OMP_NUM_THREADS" \
-    -o "$RUNS/scores/$1.json" > "$RUNS/scores/$1.txt"
-  "$REPO/.venv/bin/python" -c 'import json, sys; r = json.load(open(sys.argv[1]))
-print(f"{sys.argv[2]:<12} mIoU {100 * r["miou"]:.1f} / real {100 * r["miou_real"]:.1f}  accuracy {100 * r["accuracy"]:.1f}"
-      f"  C2ST {r["c2st_accuracy"]:.3f}  cross-entropy {r["c2st_log_loss_bits"]:.3f} bits  FSD {r["fsd"]:.3f}"
-      f"  seed diversity {r["seed_diversity"]:.1f}")' "$RUNS/scores/$1.json" "$1"
-}
 score coarse-5000 "$COARSE-package"
 score fine-2500 "$FINE-package"

@@ -125,11 +125,13 @@ def inference_checkpoint(path: str | Path, step: int | None = None, raw: bool = 
     """An inference checkpoint directory for a run / training checkpoint (exported once, then reused)."""
     checkpoint = find_training_checkpoint(path, step)
     # A checkpoint inside its run exports into RUN/exports/; one copied out of it, beside itself.
-    run = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" and is_training_run(checkpoint.parent.parent) else None
+    run = checkpoint.parent.parent
+    if checkpoint.parent.name == "checkpoints" and is_training_run(run):
+        home, local = run, run / "exports"
+    else:
+        home, local = checkpoint, checkpoint.parent / f"{checkpoint.name}-exports"
     name = checkpoint.name + ("-raw" if raw else "")
     wanted = _fingerprint(checkpoint, raw, 20)
-    home = run if run is not None else checkpoint
-    local = run / "exports" if run is not None else checkpoint.parent / f"{checkpoint.name}-exports"
     for base in (local, Path(tempfile.gettempdir()) / "gaugan-exports" / hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]):
         target = base / name
         try:

@@ -1,0 +1,24 @@
+# Sourced by the CamVid training scripts (compare_d_augment.sh, train_streets_coarse_to_fine.sh):
+# where runs, data and the tools are, and `score`, the embedded judge's one-line summary of a model.
+# Settings from the environment: RUNS (default ~/gaugan-runs), DATA (../shared/data/camvid),
+# OMP_NUM_THREADS (2: one job at a time on both threads of a 2-vCPU machine).
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RUNS=${RUNS:-$HOME/gaugan-runs}
+DATA=${DATA:-$REPO/../shared/data/camvid}
+GAUGAN=$REPO/.venv/bin/gaugan
+PYTHON=$REPO/.venv/bin/python
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+mkdir -p "$RUNS/scores"
+
+score() {  # name, checkpoint: CamVid val (never trained on) -> RUNS/scores/NAME.json and .txt, one line printed
+  "$GAUGAN" evaluate "$2" --dataset camvid --dataroot "$DATA" --split val --no-fid --threads "$OMP_NUM_THREADS" \
+    -o "$RUNS/scores/$1.json" > "$RUNS/scores/$1.txt"
+  "$PYTHON" -c 'import json, sys
+r = json.load(open(sys.argv[1]))  # no r["key"] inside an f-string: Python 3.11 refuses the nested quotes
+line = "{0:<14} mIoU {1:.1f} / real {2:.1f}  accuracy {3:.1f}  C2ST {4:.3f}  cross-entropy {5:.3f} bits  FSD {6:.3f}".format(
+    sys.argv[2], 100 * r["miou"], 100 * r["miou_real"], 100 * r["accuracy"], r["c2st_accuracy"], r["c2st_log_loss_bits"], r["fsd"])
+if r.get("seed_diversity") is not None:
+    line += "  seed diversity {0:.1f}".format(r["seed_diversity"])
+print(line)' \
+    "$RUNS/scores/$1.json" "$1"
+}

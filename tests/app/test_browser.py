@@ -331,3 +331,24 @@ def test_switching_models_while_a_picture_arrives_keeps_the_painter_live(browser
     assert result(page, size).std() > 5  # the final model's picture, at its size
     assert not errors, errors
     page.close()
+
+
+def test_the_idle_probe_waits_for_a_model_switch_still_loading(browser, live_server):
+    """Between choosing a model and its description arriving nothing is rendering, yet the painter is
+    not done: idle() must say so (else a caller reads the old model; a CI run once did)."""
+    page, errors = open_page(browser, live_server + "/")
+    held = []
+    page.route("**/api/model?model=city", lambda route: held.append(route))
+    page.select_option("#model-select", "city")
+    deadline = time.monotonic() + 10
+    while not held:
+        assert time.monotonic() < deadline, "the switch never asked for the model"
+        page.wait_for_timeout(10)
+    assert page.evaluate("gaugan.idle()") is False and page.evaluate("gaugan.state.model.name") == "vae"
+    held[0].continue_()
+    page.wait_for_function("() => gaugan.idle()", timeout=30_000)
+    assert page.evaluate("gaugan.state.model.name") == "city"
+    settle(page)
+    assert result(page, CITY_SIZE).std() > 5
+    assert not errors, errors
+    page.close()

@@ -26,7 +26,7 @@ const DEBOUNCE_MS = 60;        // a pause this long in a stroke asks for a pictu
 const STALE_ABORT_MS = 4000;   // a request older than this is aborted once a newer state waits
 
 const state = {
-  models: [], model: null, painter: null, loadToken: 0, exampleIndex: -1, examples: new Map(),
+  models: [], model: null, painter: null, loadToken: 0, loadedToken: 0, exampleIndex: -1, examples: new Map(),
   tool: "brush", previousTool: "brush", size: 8, classId: 0,
   styleBlob: null, styleUrl: null, stylePreset: "",
   seq: 0, shownSeq: 0, doneSeq: 0, inFlight: null, dirty: false, timer: null, retryTimer: null,
@@ -73,6 +73,7 @@ async function switchModel(name) {
   const model = response.ok ? await response.json() : null;
   const first = model && model.examples.length ? await exampleIds(model, 0) : null;
   if (token !== state.loadToken) return;
+  state.loadedToken = token;  // the newest choice has arrived (or failed): idle() may be true again
   if (!model) {
     $("model-select").value = state.model ? state.model.name : "";
     return status(`cannot read the model ${name}: ${await errorText(response)}`, true);
@@ -582,10 +583,12 @@ function status(text, error = false) {
   el.classList.toggle("error", error);
 }
 
-// For the browser tests and the curious: the painter and a "nothing left to render" probe.
+// For the browser tests and the curious: the painter and a "nothing left to do" probe (no model
+// switch loading, no picture asked for, on its way or owed).
 window.gaugan = {
   state,
-  idle: () => !state.inFlight && !state.timer && !state.dirty && state.doneSeq === state.seq,
+  idle: () => state.loadedToken === state.loadToken
+    && !state.inFlight && !state.timer && !state.dirty && state.doneSeq === state.seq,
 };
 
 main();

@@ -61,6 +61,11 @@ def test_edge_channel_is_appended_as_a_feature_not_a_class():
     expected = layer.param_free_norm(x) * layer.gamma[ids].permute(0, 3, 1, 2) + layer.beta[ids].permute(0, 3, 1, 2)
     assert torch.allclose(out[:, :6], expected, atol=1e-6)
     assert torch.allclose(out[:, 6:], layer.edge_conv(edges))
+    # The class rows come out channels-last and so does the modulated map: the edge feature must not
+    # turn it back into NCHW memory (every conv after it would run NCHW, and its gradient be copied).
+    assert out.is_contiguous(memory_format=torch.channels_last)
+    (out * torch.randn_like(out)).sum().backward()
+    assert layer.gamma.grad.abs().sum() > 0 and layer.edge_conv.weight.grad.abs().sum() > 0
 
 
 def test_positional_encoding_scales_gamma_and_beta():

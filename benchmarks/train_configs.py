@@ -150,9 +150,17 @@ def start_rows(args) -> list[Row]:
 
 
 def _config_precision(path: str) -> str:
+    """The precision ``gaugan train`` would compute this config in on this machine: ``auto`` (also
+    the default when the config names none) resolved, so that a "before" tree from when ``auto``
+    did not exist yet runs the same precision."""
     import yaml
 
-    return yaml.safe_load(Path(path).read_text()).get("precision", "fp32")
+    from gaugan.train.config import TrainConfig
+    from gaugan.train.precision import resolve_precision
+
+    options = yaml.safe_load(Path(path).read_text())
+    precision = options.get("precision", TrainConfig.__dataclass_fields__["precision"].default)
+    return resolve_precision(precision, "cpu", options.get("discriminator", "multiscale"))
 
 
 def main() -> None:

@@ -180,8 +180,9 @@ def _append_channel(x: torch.Tensor, channel: torch.Tensor) -> torch.Tensor:
     ``torch.cat(dim=1)`` would return NCHW memory here: a 1-channel tensor's strides count as
     contiguous, so the inputs' formats disagree. Every conv and elementwise op after it would
     then run NCHW, and the backward of each class-row lookup (`gaugan.nn.class_rows`) would copy
-    its gradient into (N, H, W, C) order: on the landscapes-128 step (edge channel, bf16) ~45 ms
-    of 470 in such copies. Concatenating along the last axis of (N, H, W, C) views keeps NHWC.
+    its gradient into (N, H, W, C) order: the landscapes-128 training step (edge channel, 2
+    threads) took 0.50 s instead of 0.40 in bf16, 0.73 instead of 0.60 in fp32. Concatenating
+    along the last axis of (N, H, W, C) views keeps NHWC.
     """
     if not x.is_contiguous(memory_format=torch.channels_last):
         return torch.cat([x, channel], dim=1)

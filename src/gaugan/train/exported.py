@@ -48,8 +48,8 @@ def find_training_checkpoint(path: str | Path, step: int | None = None) -> Path:
     """The training checkpoint ``path`` names: itself, the run's ``step``, or the run's newest that verifies."""
     path = Path(path)
     if is_training_checkpoint(path):
-        if step is not None and _step_of(path) != step:
-            raise CheckpointError(f"{path} is the checkpoint of step {_step_of(path)}, not {step}")
+        if step is not None and (held := _step_of(path)) != step:
+            raise CheckpointError(f"{path} is the checkpoint of step {held}, not {step}")
         return path
     if not is_training_run(path):
         raise CheckpointError(f"{path} is neither a training run (train_config.json + checkpoints/) nor a training checkpoint")

@@ -10,9 +10,10 @@ PYTHON=$REPO/.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 mkdir -p "$RUNS/scores"
 
-score() {  # name, checkpoint: CamVid val (never trained on) -> RUNS/scores/NAME.json and .txt, one line printed
-  "$GAUGAN" evaluate "$2" --dataset camvid --dataroot "$DATA" --split val --no-fid --threads "$OMP_NUM_THREADS" \
-    -o "$RUNS/scores/$1.json" > "$RUNS/scores/$1.txt"
+score() {  # name, checkpoint [evaluate options]: CamVid val (never trained on) -> RUNS/scores/NAME.json and .txt, one line printed
+  local name=$1 checkpoint=$2; shift 2
+  "$GAUGAN" evaluate "$checkpoint" --dataset camvid --dataroot "$DATA" --split val --no-fid --threads "$OMP_NUM_THREADS" \
+    "$@" -o "$RUNS/scores/$name.json" > "$RUNS/scores/$name.txt"
   "$PYTHON" -c 'import json, sys
 r = json.load(open(sys.argv[1]))  # no r["key"] inside an f-string: Python 3.11 refuses the nested quotes
 line = "{0:<14} mIoU {1:.1f} / real {2:.1f}  accuracy {3:.1f}  C2ST {4:.3f}  cross-entropy {5:.3f} bits  FSD {6:.3f}".format(
@@ -20,5 +21,5 @@ line = "{0:<14} mIoU {1:.1f} / real {2:.1f}  accuracy {3:.1f}  C2ST {4:.3f}  cro
 if r.get("seed_diversity") is not None:
     line += "  seed diversity {0:.1f}".format(r["seed_diversity"])
 print(line)' \
-    "$RUNS/scores/$1.json" "$1"
+    "$RUNS/scores/$name.json" "$name"
 }

@@ -1,5 +1,6 @@
-# Sourced by the CamVid training scripts (compare_d_augment.sh, train_streets_coarse_to_fine.sh):
-# where runs, data and the tools are, and `score`, the embedded judge's one-line summary of a model.
+# Sourced by the CamVid training scripts (compare_d_augment.sh, train_streets_coarse_to_fine.sh,
+# compare_pilot_shipped.sh): where runs, data and the tools are, `train_run` (train, resuming, or skip a
+# finished run) and `score`, the embedded judge's one-line summary of a model.
 # Settings from the environment: RUNS (default ~/gaugan-runs), DATA (../shared/data/camvid),
 # OMP_NUM_THREADS (2: one job at a time on both threads of a 2-vCPU machine).
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,6 +10,13 @@ GAUGAN=$REPO/.venv/bin/gaugan
 PYTHON=$REPO/.venv/bin/python
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 mkdir -p "$RUNS/scores"
+
+train_run() {  # output dir, gaugan train arguments: skipped when the run has finished, resumed when it has a checkpoint
+  local dir=$1; shift
+  [ -e "$dir/final/config.json" ] && return 0
+  local resume=(); [ -e "$dir/checkpoints/latest" ] && resume=(--resume)
+  "$GAUGAN" train --dataroot "$DATA" --output-dir "$dir" "${resume[@]}" "$@"
+}
 
 score() {  # name, checkpoint [evaluate options]: CamVid val (never trained on) -> RUNS/scores/NAME.json and .txt, one line printed
   local name=$1 checkpoint=$2; shift 2

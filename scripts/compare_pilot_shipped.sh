@@ -8,13 +8,12 @@
 #   scripts/compare_pilot_shipped.sh          # train the pilot (resuming), score both
 #   scripts/compare_pilot_shipped.sh score    # only the scores
 set -euo pipefail
-source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, score
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score
 STAGE=${1:-all}
 PILOT=$RUNS/streets-pilot-128
 
-if [ "$STAGE" = all ] && [ ! -e "$PILOT/final/config.json" ]; then
-  resume=(); [ -e "$PILOT/checkpoints/latest" ] && resume=(--resume)
-  "$GAUGAN" train --config "$REPO/configs/streets-pilot-128.yaml" --dataroot "$DATA" --output-dir "$PILOT" "${resume[@]}"
+if [ "$STAGE" = all ]; then
+  train_run "$PILOT" --config "$REPO/configs/streets-pilot-128.yaml"
 fi
 
 for seed in 0 1 2; do

@@ -10,17 +10,10 @@
 #   scripts/train_streets_coarse_to_fine.sh          # train (resuming), package, score
 #   scripts/train_streets_coarse_to_fine.sh score    # only the scores
 set -euo pipefail
-source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, score
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score
 STAGE=${1:-all}
 COARSE=$RUNS/streets-coarse-128
 FINE=$RUNS/streets-fine-256
-
-train() {  # output dir, extra arguments
-  local dir=$1; shift
-  [ -e "$dir/final/config.json" ] && return 0
-  local resume=(); [ -e "$dir/checkpoints/latest" ] && resume=(--resume)
-  "$GAUGAN" train --dataroot "$DATA" --output-dir "$dir" "${resume[@]}" "$@"
-}
 
 package() {  # run dir: its EMA generator, encoder and discriminator as float16, beside the run
   # Always with -o: without it the package replaces the shipped model in src/gaugan/streets/model.
@@ -28,9 +21,9 @@ package() {  # run dir: its EMA generator, encoder and discriminator as float16,
 }
 
 if [ "$STAGE" = all ]; then
-  train "$COARSE" --config "$REPO/configs/streets-coarse-128.yaml"
+  train_run "$COARSE" --config "$REPO/configs/streets-coarse-128.yaml"
   package "$COARSE"
-  train "$FINE" --config "$REPO/configs/streets-256.yaml" --set init_from="$COARSE-package" \
+  train_run "$FINE" --config "$REPO/configs/streets-256.yaml" --set init_from="$COARSE-package" \
     --iterations 1500 --decay-iterations 1000 --set checkpoint_every=100 --set keep_checkpoints=3
   package "$FINE"
 fi

@@ -69,6 +69,11 @@ class TrainConfig:
     lambda_feat: float = 10.0
     lambda_vgg: float = 10.0
     lambda_kld: float = 0.05
+    # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
+    # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
+    # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
+    # be had, against noisy textures that the discriminator lets through (README, "The embedded street model").
+    lambda_l1: float = 0.0
     lambda_labelmix: float = 10.0  # OASIS discriminator: LabelMix consistency (0 disables it)
     class_balancing: bool = True  # OASIS losses: weight each class by its inverse pixel frequency
     use_vgg: bool = True
@@ -159,6 +164,9 @@ class TrainConfig:
         if parse_operations(self.d_augment) and self.discriminator == "oasis":
             raise ValueError("d_augment works with the multi-scale discriminator; OASIS's segments the image "
                              "alone and its losses read class ids, which the augmentation does not move")
+        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "lambda_l1", "lambda_labelmix"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.ema_rampup is not None and not self.ema_rampup > 0:
             raise ValueError(f"ema_rampup must be positive or null, got {self.ema_rampup}")
 

@@ -2,11 +2,12 @@
 
 Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg * VGG(fake, real)
                   + lambda_kld * KLD(E(real))                       (the last only with the encoder)
+                  [+ lambda_l1 * |fake - real|]                     (pix2pix's term; off in the paper's recipe)
 Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached.
 
 With the OASIS discriminator (``discriminator: oasis``, a per-pixel N+1-class segmenter of the image
 alone) the adversarial terms are OASIS' instead (`gaugan.losses.oasis`):
-Generator loss  = CE_balanced(D(fake), labels) [+ lambda_vgg * VGG]
+Generator loss  = CE_balanced(D(fake), labels) [+ lambda_vgg * VGG] [+ lambda_l1 * |fake - real|]
 Discriminator   = CE_balanced(D(real), labels) + CE(D(fake), fake)
                   + lambda_labelmix * |D(mix) - mix(D(real), D(fake))|^2     (LabelMix)
 
@@ -143,6 +144,8 @@ class TrainingStep:
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
+        if cfg.lambda_l1 > 0:
+            losses["G_L1"] = (fake.float() - real.float()).abs().mean() * cfg.lambda_l1
         if kld is not None:
             losses["KLD"] = kld
         return losses

@@ -144,3 +144,22 @@ def test_two_folder_fid_needs_no_labels_and_no_pairing(toy, tmp_path, random_wei
     assert other["fid"] == pytest.approx(expected, rel=1e-6, abs=1e-15)
     assert other["protocol"]["pictures"] == 5 and other["protocol"]["real_pictures"] == 8
     assert other["protocol"]["picture_sizes"] == {"40x48": 5} and other["miou"] is None
+
+
+def test_c2st_by_class_from_the_command_line(toy, tmp_path, capsys):
+    out = tmp_path / "out.json"
+    noisy = tmp_path / "noisy"
+    noisy.mkdir()
+    for path in sorted((toy["data"] / "images").glob("*.png")):  # the real photos with noise on class 1 only
+        pixels = np.asarray(Image.open(path)).astype(np.int16)
+        ids = np.asarray(Image.open(toy["data"] / "labels" / path.name))
+        noise = np.random.default_rng(int(path.stem)).integers(-60, 61, pixels.shape)
+        Image.fromarray(np.where((ids == 1)[..., None], pixels + noise, pixels).clip(0, 255).astype(np.uint8)).save(noisy / path.name)
+    assert _score(toy, noisy, out, "--real", str(toy["data"] / "images"), "--c2st-by-class") == 0
+    by_class = json.loads(out.read_text())["c2st_by_class"]
+    present = {TOY_LABELS.names[i] for i in np.unique(np.stack([np.asarray(Image.open(p)) for p in (toy["data"] / "labels").glob("*.png")]))}
+    assert {s["name"] for s in by_class} == present and sum(s["pixel_fraction"] for s in by_class) == pytest.approx(1)
+    assert "C2ST with one class's pixels taken from the real pictures" in capsys.readouterr().out
+    out.unlink()
+    assert _score(toy, noisy, out, "--real", str(toy["data"] / "images"), "--c2st-by-class", "--no-c2st") == 2
+    assert "--c2st-by-class reruns the C2ST: it cannot go with --no-c2st" in capsys.readouterr().err and not out.exists()

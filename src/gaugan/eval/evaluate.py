@@ -26,6 +26,7 @@ from gaugan.eval.diversity import mean_pairwise_distance
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
+from gaugan.eval.c2st_by_class import ClassSwaps
 from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures
 from gaugan.labels import LabelSet
 from gaugan.models import GauGAN
@@ -51,6 +52,9 @@ class EvaluationResult:
     c2st_log_loss_bits: float | None = None  # held-out cross-entropy: 1 bit = chance; lower = more easily told apart
     c2st_pairs: int | None = None
     c2st_protocol: dict | None = None  # settings, classifier resolution, counts, per-fold accuracies
+    # With C2STSettings.by_class: per class, the test with that class's pixels taken from the real
+    # pictures (name, class_id, pixel_fraction, accuracy, log_loss_bits), the biggest giveaway first.
+    c2st_by_class: list[dict] | None = None
     fsd: float | None = None  # Frechet segmenter distance (lower is better; same segmenter only)
     segmenter: str | None = None  # what gave mIoU, accuracy and FSD (a path or an embedded name)
     seed_diversity: float | None = None  # mean |difference| between seeds' pictures of a layout, 0..255
@@ -85,6 +89,10 @@ class EvaluationResult:
             lines.append(f"KID {self.kid * 1000:.2f} +- {self.kid_std * 1000:.2f} (x 1e-3)")
         if self.c2st_accuracy is not None:
             lines.append(self._c2st_line())
+        if self.c2st_by_class:
+            lines.append("C2ST with one class's pixels taken from the real pictures (cross-entropy in bits; the further above "
+                         "the plain test's, the more that class gave the pictures away): " + ", ".join(
+                             f"{s['name']} {s['log_loss_bits']:.3f} ({100 * s['pixel_fraction']:.1f}% of pixels)" for s in self.c2st_by_class))
         if self.fsd is not None:
             lines.append(f"FSD {self.fsd:.3f} (Frechet segmenter distance, real vs generated; lower is better)")
         if self.seed_diversity is not None:
@@ -137,6 +145,7 @@ class Scorer:
         # The C2ST needs every pair at once; keep them at the classifier's (small) resolution, in uint8.
         self.fake_small: list[torch.Tensor] = []
         self.real_small: list[torch.Tensor] = []
+        self.swaps = ClassSwaps(labels, c2st.max_width) if c2st is not None and c2st.by_class else None
         self.sizes: set[tuple[int, int]] = set()
         self.count = 0
         self.with_real = 0
@@ -183,6 +192,8 @@ class Scorer:
         if self.c2st_settings is not None:
             self.fake_small.append(prepare_pictures(fake, self.c2st_settings.max_width))
             self.real_small.append(prepare_pictures(real, self.c2st_settings.max_width))
+            if self.swaps is not None:
+                self.swaps.add(fake, real, ids)
         if self.inception is not None:
             self.fake_features.append(self.inception((fake + 1) / 2).double().numpy())
             if self.cached_real is None:
@@ -222,6 +233,9 @@ class Scorer:
                 result.c2st_log_loss_bits = test.log_loss_bits
                 result.c2st_protocol = {k: v for k, v in test.to_dict().items()
                                         if k not in ("accuracy", "stderr", "paired_accuracy", "pairs", "log_loss_bits")}
+                if self.swaps is not None:
+                    result.c2st_by_class = [score.to_dict() for score in self.swaps.scores(
+                        torch.cat(self.real_small), torch.cat(self.fake_small), self.c2st_settings, progress=progress)]
             elif self.with_real >= 4:
                 result.notes.append("C2ST skipped: the pictures have different sizes ("
                                     + ", ".join(f"{w}x{h}" for h, w in sorted(self.sizes)) + ")")

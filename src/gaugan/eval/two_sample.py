@@ -42,6 +42,9 @@ class C2STSettings:
     weight_decay: float = 1e-2
     folds: int = 2  # 1: train on one half, test on the other; 2: and the swapped halves
     seed: int = 0
+    # Also rerun the test once per class with that class's pixels taken from the real pictures
+    # (eval/c2st_by_class.py): which class gives the generated pictures away.
+    by_class: bool = False
 
     def __post_init__(self) -> None:
         if self.folds not in (1, 2):

@@ -1,11 +1,13 @@
 """Render the README's pictures of the street model into docs/, from CamVid val (never trained on).
 
     python scripts/make_streets_pictures.py [CHECKPOINT] --data ../shared/data/camvid [-o docs] [--pilot RUN/final] [--before DIR]
+        [--compare DIR NAME.png ...]
 
 streets-heldout.png: label | real frame | generated (its style, through the encoder) | seeds 0, 1, 2
 for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset;
 with --pilot, streets-vs-pilot.png: label | real | the 128x96 pilot (bicubic x2) | the model (seed 0);
-with --before, streets-vs-before.png: the same with the model shipped before in the third column.
+with --before, streets-vs-before.png: the same with the model shipped before in the third column;
+with --compare DIR NAME.png, NAME.png: the same with any other checkpoint there (an experiment).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--pilot", type=Path, help="checkpoint of the issue's 128x96 pilot, for streets-vs-pilot.png")
     parser.add_argument("--before", type=Path, help="checkpoint of the model shipped before, for streets-vs-before.png")
+    parser.add_argument("--compare", nargs=2, action="append", default=[], metavar=("CHECKPOINT", "NAME"),
+                        help="another checkpoint in the third column, written to NAME (repeatable)")
     args = parser.parse_args()
     directory = resolve_checkpoint(args.checkpoint)
     synth = Synthesizer.from_pretrained(directory)
@@ -59,7 +63,7 @@ def main() -> None:
     grid([row, [np.full_like(row[0], 255)] + references], scale=1).save(args.output / "streets-styles.png")
     print(f"wrote {args.output / 'streets-heldout.png'} and {args.output / 'streets-styles.png'} (styles: {', '.join(p.stem for p in styles)})")
 
-    comparisons = [(args.pilot, "streets-vs-pilot.png"), (args.before, "streets-vs-before.png")]
+    comparisons = [(args.pilot, "streets-vs-pilot.png"), (args.before, "streets-vs-before.png")] + [(Path(c), n) for c, n in args.compare]
     for other, name in [(c, n) for c, n in comparisons if c is not None]:
         grid(side_by_side(Synthesizer.from_pretrained(other), synth, val, picks), scale=1).save(args.output / name)
         print(f"wrote {args.output / name}")

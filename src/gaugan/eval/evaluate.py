@@ -22,11 +22,11 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from gaugan.data.batching import collate_samples
+from gaugan.eval.c2st_by_class import ClassSwaps
 from gaugan.eval.diversity import mean_pairwise_distance
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
-from gaugan.eval.c2st_by_class import ClassSwaps
 from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures
 from gaugan.labels import LabelSet
 from gaugan.models import GauGAN

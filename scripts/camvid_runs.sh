@@ -28,6 +28,8 @@ line = "{0:<14} mIoU {1:.1f} / real {2:.1f}  accuracy {3:.1f}  C2ST {4:.3f}  cro
     sys.argv[2], 100 * r["miou"], 100 * r["miou_real"], 100 * r["accuracy"], r["c2st_accuracy"], r["c2st_log_loss_bits"], r["fsd"])
 if r.get("seed_diversity") is not None:
     line += "  seed diversity {0:.1f}".format(r["seed_diversity"])
+if r.get("encoder_kl_nats") is not None:
+    line += "  encoder KL {0:.2f} nats".format(r["encoder_kl_nats"])
 print(line)' \
     "$RUNS/scores/$name.json" "$name"
 }

@@ -29,6 +29,7 @@ from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
 from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures
 from gaugan.labels import LabelSet
+from gaugan.losses import kld_loss
 from gaugan.models import GauGAN
 from gaugan.semantics import semantic_input
 
@@ -59,6 +60,9 @@ class EvaluationResult:
     segmenter: str | None = None  # what gave mIoU, accuracy and FSD (a path or an embedded name)
     seed_diversity: float | None = None  # mean |difference| between seeds' pictures of a layout, 0..255
     diversity_seeds: int | None = None
+    # Encoder models: mean KL(q(z | real picture) || N(0, I)) in nats per picture, an upper bound on the
+    # style information a reference photo can pass to the generator; near 0 the encoder is ignored.
+    encoder_kl_nats: float | None = None
     protocol: dict | None = None  # how the pictures were obtained, resized and paired (folders)
     per_image: list[dict] | None = None  # name, mIoU, accuracy (, miou_real) per picture
     notes: list[str] = field(default_factory=list)
@@ -95,6 +99,9 @@ class EvaluationResult:
                              f"{s['name']} {s['log_loss_bits']:.3f} ({100 * s['pixel_fraction']:.1f}% of pixels)" for s in self.c2st_by_class))
         if self.fsd is not None:
             lines.append(f"FSD {self.fsd:.3f} (Frechet segmenter distance, real vs generated; lower is better)")
+        if self.encoder_kl_nats is not None:
+            lines.append(f"encoder KL {self.encoder_kl_nats:.2f} nats per picture (at most this much style information passes "
+                         "from a reference photo; near 0 the encoder is ignored, posterior collapse)")
         if self.seed_diversity is not None:
             lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
                          "of a layout, 0..255)")
@@ -345,7 +352,8 @@ def evaluate(
     gaugan's own segmenter (it has ``features``). ``diversity_seeds`` >= 2: also paint every label
     map with that many style codes (the scored one and ``diversity_seeds - 1`` more) and report
     their mean pairwise distance (encoder models only). ``keep_examples``: keep that many best and
-    worst pictures in ``result.examples`` for the HTML report.
+    worst pictures in ``result.examples`` for the HTML report. Encoder models also get the encoder's
+    mean KL to the prior over the real pictures (``encoder_kl_nats``).
     """
     model = model.eval()
     labels = model.labels
@@ -354,6 +362,7 @@ def evaluate(
     generator = torch.Generator().manual_seed(seed)
     uses_z = model.takes_noise  # a style code, or OASIS' 3D noise
     distances = []
+    kl_nats = 0.0
     names = _sample_names(dataset)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
     for index, batch in enumerate(tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr)):
@@ -367,9 +376,14 @@ def evaluate(
         if uses_z and diversity_seeds >= 2:
             others = [model(semantics, z=torch.randn(z.shape, generator=generator)) for _ in range(diversity_seeds - 1)]
             distances.append(mean_pairwise_distance(torch.stack([fake, *others])))
+        if model.encoder is not None:
+            mu, logvar = model.encoder(batch["image"])
+            kl_nats += float(kld_loss(mu.float(), logvar.float()))  # summed over the batch
         start = index * batch_size
         scorer.add(fake, ids, batch["image"], names[start: start + ids.size(0)] if names else None)
     result = scorer.result(real_stats_path, progress=progress)
+    if model.encoder is not None and scorer.count:
+        result.encoder_kl_nats = kl_nats / scorer.count
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:

@@ -6,7 +6,9 @@ class from the real frames takes its evidence away and the held-out cross-entrop
 (chance); replacing a class that was painted convincingly changes little. Each rerun uses the same
 settings and seed as the plain test (same layout split, same classifier initialisation and batches),
 so the differences come from the pictures alone; the plain test's spread between seeds (about 0.1 bit
-on CamVid val's 101 pairs) is the noise to read them against.
+on CamVid val's 101 pairs) is the noise to read them against. A swap can also lower the cross-entropy:
+the real pixels' edges and lighting against the generated rest are evidence of their own, which
+shows once the generated pictures are hard to tell apart (read the swaps that raise it).
 
 The replacement is made at the pictures' own resolution and then downsampled like every C2ST picture,
 so the seams are as smooth as the downsampling makes them. It keeps one small copy per (picture, class

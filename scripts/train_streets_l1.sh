@@ -31,6 +31,6 @@ fi
 for seed in 0 1 2; do
   [ -e "$RUNS/scores/l1-s$seed.json" ] || score "l1-s$seed" "$RUN" --seed "$seed" --c2st-seed "$seed"
 done
-for seed in 0 1; do
+for seed in 0 1 2; do
   [ -e "$RUNS/scores/l1-kld005-s$seed.json" ] || score "l1-kld005-s$seed" "$RUN2" --seed "$seed" --c2st-seed "$seed"
 done

@@ -64,9 +64,13 @@ class ClassSwaps:
                 self.swapped.setdefault(class_id, []).append((self.count + i, prepare_pictures(swapped[None], self.max_width)[0]))
         self.count += fake.size(0)
 
+    def fractions(self) -> torch.Tensor:
+        """(num_classes + 1,) share of all collected pixels per class id, don't care last."""
+        return self.pixels / self.pixels.sum().clamp(min=1)
+
     def classes(self) -> list[int]:
         """Class ids present and covering at least ``min_fraction`` of all pixels, the most frequent first."""
-        fractions = self.pixels / self.pixels.sum().clamp(min=1)
+        fractions = self.fractions()
         order = torch.argsort(fractions, descending=True).tolist()
         return [c for c in order if fractions[c] > 0 and fractions[c] >= self.min_fraction]
 
@@ -76,7 +80,7 @@ class ClassSwaps:
         Returns one score per class of `classes`, the class whose swap raises the cross-entropy most first."""
         if len(fake_small) != self.count:
             raise ValueError(f"{self.count} pictures were collected for the swaps but {len(fake_small)} are scored")
-        fractions = self.pixels / self.pixels.sum().clamp(min=1)
+        fractions = self.fractions()
         results = []
         for class_id in tqdm(self.classes(), desc="c2st by class", unit="class", disable=not progress, file=sys.stderr):
             fake = fake_small.clone()

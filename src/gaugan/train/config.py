@@ -69,6 +69,10 @@ class TrainConfig:
     lambda_feat: float = 10.0
     lambda_vgg: float = 10.0
     lambda_kld: float = 0.05
+    # Nats per latent dimension that the KL term does not charge (losses/kld.py; 0 = the paper's KL). An
+    # encoder held at the prior by lambda_kld sets no style (posterior collapse): with free bits it may
+    # carry up to z_dim x this much per picture for free.
+    kld_free_bits: float = 0.0
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
@@ -164,7 +168,7 @@ class TrainConfig:
         if parse_operations(self.d_augment) and self.discriminator == "oasis":
             raise ValueError("d_augment works with the multi-scale discriminator; OASIS's segments the image "
                              "alone and its losses read class ids, which the augmentation does not move")
-        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "lambda_l1", "lambda_labelmix"):
+        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_labelmix"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.ema_rampup is not None and not self.ema_rampup > 0:

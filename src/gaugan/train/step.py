@@ -108,7 +108,7 @@ class TrainingStep:
             if compute_kld:
                 # Summed over the batch as the paper's code does; DDP averages gradients over
                 # processes, so scale by world size to keep it equal to one process with the full batch.
-                kld = kld_loss(mu.float(), logvar.float()) * self.config.lambda_kld * self.m.world_size
+                kld = kld_loss(mu.float(), logvar.float(), self.config.kld_free_bits) * self.config.lambda_kld * self.m.world_size
             fake = generator(semantics, z=z)
         else:
             fake = generator(semantics)

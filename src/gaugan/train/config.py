@@ -76,7 +76,7 @@ class TrainConfig:
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
-    # be had, against noisy textures that the discriminator lets through (README, "The embedded street model").
+    # be had, against noisy textures that the discriminator lets through (docs/streets-log.md, "An L1 term against the confetti").
     lambda_l1: float = 0.0
     lambda_labelmix: float = 10.0  # OASIS discriminator: LabelMix consistency (0 disables it)
     class_balancing: bool = True  # OASIS losses: weight each class by its inverse pixel frequency

@@ -9,7 +9,7 @@ resized start map, resize(fc(z)) = fc'(z), for every z. Down: area averaging; up
 
 This makes the cheap steps count: at a quarter of the pixels a step costs 1/2.3 (bf16) to 1/3.5
 (fp32), and the last steps at the full size teach the layers the finer scale (measured on the
-streets model: see the README's "The embedded street model").
+streets model: docs/streets-log.md, "Coarse to fine").
 """
 
 from __future__ import annotations

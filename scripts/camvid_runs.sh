@@ -30,6 +30,8 @@ if r.get("seed_diversity") is not None:
     line += "  seed diversity {0:.1f}".format(r["seed_diversity"])
 if r.get("encoder_kl_nats") is not None:
     line += "  encoder KL {0:.2f} nats".format(r["encoder_kl_nats"])
+if r.get("own_style_distance") is not None:
+    line += "  own style {0:.2f} / other {1:.2f}".format(r["own_style_distance"], r["other_style_distance"])
 print(line)' \
     "$RUNS/scores/$name.json" "$name"
 }

@@ -25,6 +25,7 @@ from gaugan.data.batching import collate_samples
 from gaugan.eval.c2st_by_class import ClassSwaps
 from gaugan.eval.diversity import mean_pairwise_distance
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
+from gaugan.eval.reference_style import ReferenceStyle, other_codes
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
 from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures
@@ -63,6 +64,10 @@ class EvaluationResult:
     # Encoder models: mean KL(q(z | real picture) || N(0, I)) in nats per picture, an upper bound on the
     # style information a reference photo can pass to the generator; near 0 the encoder is ignored.
     encoder_kl_nats: float | None = None
+    # Encoder models (eval/reference_style.py): mean |picture - real frame| in 0..255 for the layout painted
+    # in its own frame's style and in another frame's style; equal when a reference photo sets no style.
+    own_style_distance: float | None = None
+    other_style_distance: float | None = None
     protocol: dict | None = None  # how the pictures were obtained, resized and paired (folders)
     per_image: list[dict] | None = None  # name, mIoU, accuracy (, miou_real) per picture
     notes: list[str] = field(default_factory=list)
@@ -102,6 +107,11 @@ class EvaluationResult:
         if self.encoder_kl_nats is not None:
             lines.append(f"encoder KL {self.encoder_kl_nats:.2f} nats per picture (at most this much style information passes "
                          "from a reference photo; near 0 the encoder is ignored, posterior collapse)")
+        if self.own_style_distance is not None:
+            closer = 1 - self.own_style_distance / self.other_style_distance if self.other_style_distance else 0.0
+            lines.append(f"reference style: |picture - real frame| {self.own_style_distance:.2f} in the frame's own style, "
+                         f"{self.other_style_distance:.2f} in another frame's ({100 * closer:.1f}% closer; 0% = a reference "
+                         "photo sets no style)")
         if self.seed_diversity is not None:
             lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
                          "of a layout, 0..255)")
@@ -353,7 +363,9 @@ def evaluate(
     map with that many style codes (the scored one and ``diversity_seeds - 1`` more) and report
     their mean pairwise distance (encoder models only). ``keep_examples``: keep that many best and
     worst pictures in ``result.examples`` for the HTML report. Encoder models also get the encoder's
-    mean KL to the prior over the real pictures (``encoder_kl_nats``).
+    mean KL to the prior over the real pictures (``encoder_kl_nats``) and how much closer to its real
+    picture a layout comes in that picture's own style than in another's (``own_style_distance``,
+    ``other_style_distance``: two more generator passes per batch).
     """
     model = model.eval()
     labels = model.labels
@@ -363,6 +375,7 @@ def evaluate(
     uses_z = model.takes_noise  # a style code, or OASIS' 3D noise
     distances = []
     kl_nats = 0.0
+    reference = ReferenceStyle()
     names = _sample_names(dataset)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
     for index, batch in enumerate(tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr)):
@@ -379,11 +392,15 @@ def evaluate(
         if model.encoder is not None:
             mu, logvar = model.encoder(batch["image"])
             kl_nats += float(kld_loss(mu.float(), logvar.float()))  # summed over the batch
+            if ids.size(0) >= 2:
+                reference.add(model(semantics, z=mu), model(semantics, z=other_codes(mu)), batch["image"])
         start = index * batch_size
         scorer.add(fake, ids, batch["image"], names[start: start + ids.size(0)] if names else None)
     result = scorer.result(real_stats_path, progress=progress)
     if model.encoder is not None and scorer.count:
         result.encoder_kl_nats = kl_nats / scorer.count
+    if reference.distances() is not None:
+        result.own_style_distance, result.other_style_distance = reference.distances()
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:

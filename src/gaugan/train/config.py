@@ -73,6 +73,9 @@ class TrainConfig:
     # encoder held at the prior by lambda_kld sets no style (posterior collapse): with free bits it may
     # carry up to z_dim x this much per picture for free.
     kld_free_bits: float = 0.0
+    # Random exposure, white balance and contrast of each real photo (train/light_jitter.py; 0 = off, the
+    # paper's recipe): where the layout tells the light (CamVid's four drives), only then must the style code.
+    light_jitter: float = 0.0
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
@@ -171,6 +174,8 @@ class TrainConfig:
         for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_labelmix"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if not 0 <= self.light_jitter <= 2:
+            raise ValueError(f"light_jitter must be in [0, 2] (exposure x 2^U(-s, s)), got {self.light_jitter}")
         if self.ema_rampup is not None and not self.ema_rampup > 0:
             raise ValueError(f"ema_rampup must be positive or null, got {self.ema_rampup}")
 

@@ -20,7 +20,8 @@ forward per iteration (coco-256: 1190 -> 908 GFLOP; streets-256: 220 -> 183). Wi
 micro-batches would have to stay alive at once, so there D gets fakes made under no_grad and G
 regenerates, as before.
 
-With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
+With ``light_jitter`` (train/light_jitter.py) each real photo gets a random light first, for every
+use of it. With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
 and label maps transformed alike, one draw per micro-batch shared by its three calls.
 
 Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
@@ -42,6 +43,7 @@ from gaugan.models.encoder import reparameterize
 from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
 from gaugan.train.d_augment import AugmentParams, draw, parse_operations
+from gaugan.train.light_jitter import jitter_light
 from gaugan.train.precision import resolve_precision
 
 
@@ -216,7 +218,8 @@ class TrainingStep:
     # ---- the iteration -------------------------------------------------------------------------
     def __call__(self, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
         """One iteration over ``grad_accumulation`` micro-batches of (semantics, real image)."""
-        micro_batches = [(self._memory_format(s), self._memory_format(r)) for s, r in micro_batches]
+        micro_batches = [(self._memory_format(s), self._memory_format(jitter_light(r, self.config.light_jitter)))
+                         for s, r in micro_batches]
         n = len(micro_batches)
         totals: dict[str, float] = {}
         share_fake = n == 1  # one generator pass for both updates (see the module's docstring)

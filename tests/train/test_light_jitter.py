@@ -1,0 +1,76 @@
+"""`light_jitter`: a random light for each real photo of a step, so that the style code must carry it."""
+
+import dataclasses
+
+import pytest
+import torch
+from train_helpers import ToyPairs
+
+from gaugan.train import TrainConfig, Trainer
+from gaugan.train.light_jitter import jitter_light
+
+
+def _photos() -> torch.Tensor:
+    torch.manual_seed(0)
+    return torch.rand(64, 3, 8, 8) * 1.2 - 0.6  # mid-grey photos, away from the clipping ends
+
+
+def test_off_returns_the_photos_untouched():
+    photos = _photos()
+    assert jitter_light(photos, 0.0) is photos
+
+
+def test_each_photo_gets_its_own_exposure_within_the_strength():
+    photos = _photos()
+    lit = jitter_light(photos, 0.5, torch.Generator().manual_seed(1))
+    assert lit.shape == photos.shape and lit.min() >= -1 and lit.max() <= 1
+    # mean intensity ratio per photo: exposure x white balance (contrast keeps the mean, clipping aside)
+    ratio = ((lit + 1) / 2).mean((1, 2, 3)) / ((photos + 1) / 2).mean((1, 2, 3))
+    assert ratio.min() > 2 ** -0.7 and ratio.max() < 2 ** 0.7
+    assert ratio.max() / ratio.min() > 1.5  # 64 draws spread over most of 2^[-0.5, 0.5] x 2^[-0.125, 0.125]
+    # white balance: the channels of one photo move apart
+    channel_ratio = ((lit + 1) / 2).mean((2, 3)) / ((photos + 1) / 2).mean((2, 3))  # (64, 3)
+    assert (channel_ratio.max(1).values / channel_ratio.min(1).values).max() > 1.05
+
+
+def test_the_same_generator_state_gives_the_same_light():
+    photos = _photos()
+    first = jitter_light(photos, 0.5, torch.Generator().manual_seed(7))
+    again = jitter_light(photos, 0.5, torch.Generator().manual_seed(7))
+    other = jitter_light(photos, 0.5, torch.Generator().manual_seed(8))
+    assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def _trainer(tmp_path, **changes):
+    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
+                         n_layers_d=3, batch_size=2, iterations=1, checkpoint_every=1000, sample_every=1000,
+                         output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None, seed=3, precision="fp32",
+                         lambda_l1=1.0)
+    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)
+
+
+def test_a_step_judges_and_reconstructs_the_relit_photo(tmp_path, monkeypatch):
+    """Every use of the real photo in a step (encoder, D, L1) reads the relit one."""
+    trainer = _trainer(tmp_path, light_jitter=1.0)
+    micro_batches = trainer._micro_batches(next(iter(trainer._loader(0, 0))))
+    seen = []
+    original = trainer.step_fn.generate
+
+    def spy(semantics, real, *args, **kwargs):
+        seen.append(real.clone())
+        return original(semantics, real, *args, **kwargs)
+
+    monkeypatch.setattr(trainer.step_fn, "generate", spy)
+    torch.manual_seed(5)
+    trainer.step_fn(micro_batches)
+    torch.manual_seed(5)
+    expected = jitter_light(micro_batches[0][1], 1.0)
+    torch.testing.assert_close(seen[0], expected)
+    assert not torch.allclose(seen[0], micro_batches[0][1])
+
+
+def test_off_by_default_and_out_of_range_strengths_are_refused_by_name():
+    assert TrainConfig().light_jitter == 0
+    for bad in (-0.1, 2.5):
+        with pytest.raises(ValueError, match=f"light_jitter must be in \\[0, 2\\].*got {bad}"):
+            TrainConfig(light_jitter=bad)

@@ -33,6 +33,16 @@ def test_each_photo_gets_its_own_exposure_within_the_strength():
     assert (channel_ratio.max(1).values / channel_ratio.min(1).values).max() > 1.05
 
 
+def test_without_white_balance_the_channels_move_together():
+    photos = _photos()
+    lit = jitter_light(photos, 0.3, torch.Generator().manual_seed(1), white_balance=False)
+    # exposure and contrast act on all three channels alike: each pixel's channel differences scale alike
+    spread = lit - lit.mean(1, keepdim=True)
+    source = photos - photos.mean(1, keepdim=True)
+    scale = (spread * source).sum((1, 2, 3)) / (source * source).sum((1, 2, 3))  # (64,) per photo
+    torch.testing.assert_close(spread, source * scale[:, None, None, None], atol=1e-5, rtol=1e-4)
+
+
 def test_the_same_generator_state_gives_the_same_light():
     photos = _photos()
     first = jitter_light(photos, 0.5, torch.Generator().manual_seed(7))

@@ -76,6 +76,7 @@ class TrainConfig:
     # Random exposure, white balance and contrast of each real photo (train/light_jitter.py; 0 = off, the
     # paper's recipe): where the layout tells the light (CamVid's four drives), only then must the style code.
     light_jitter: float = 0.0
+    light_white_balance: bool = True  # with light_jitter: random per-channel gains too (false: exposure and contrast only)
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot

@@ -9,8 +9,9 @@ at random, for everything that reads it (the encoder, the discriminator, the fea
 targets), leaves the code as the only way to know it.
 
 Per picture, on intensities in [0, 1], with strength s (0 = off): exposure x 2^U(-s, s), white
-balance per channel x 2^U(-s/4, s/4), contrast about the picture's mean grey x 2^U(-s/2, s/2), then
-clipped. Draws come from torch's global RNG, which a run saves and restores, so a resumed run
+balance per channel x 2^U(-s/4, s/4) (unless ``white_balance`` is off: a colour cast on a real photo
+is one the discriminator learns to accept), contrast about the picture's mean grey x 2^U(-s/2, s/2),
+then clipped. Draws come from torch's global RNG, which a run saves and restores, so a resumed run
 repeats them.
 """
 
@@ -24,15 +25,16 @@ def _log2_uniform(shape: tuple[int, ...], half_range: float, generator: torch.Ge
     return torch.exp2((torch.rand(shape, generator=generator) * 2 - 1) * half_range)
 
 
-def jitter_light(image: torch.Tensor, strength: float, generator: torch.Generator | None = None) -> torch.Tensor:
+def jitter_light(image: torch.Tensor, strength: float, generator: torch.Generator | None = None,
+                 white_balance: bool = True) -> torch.Tensor:
     """(N, 3, H, W) photos in [-1, 1] -> the same photos under random light, in [-1, 1]."""
     if strength <= 0:
         return image
     n = image.size(0)
     exposure = _log2_uniform((n, 1, 1, 1), strength, generator)
-    white_balance = _log2_uniform((n, 3, 1, 1), strength / 4, generator)
+    channel_gains = _log2_uniform((n, 3, 1, 1), strength / 4, generator) if white_balance else torch.ones(n, 3, 1, 1)
     contrast = _log2_uniform((n, 1, 1, 1), strength / 2, generator)
-    gains = (exposure * white_balance).to(image.device, image.dtype)
+    gains = (exposure * channel_gains).to(image.device, image.dtype)
     lit = (image + 1) / 2 * gains
     mean = lit.mean((1, 2, 3), keepdim=True)
     lit = (lit - mean) * contrast.to(image.device, image.dtype) + mean

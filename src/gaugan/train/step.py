@@ -218,7 +218,8 @@ class TrainingStep:
     # ---- the iteration -------------------------------------------------------------------------
     def __call__(self, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
         """One iteration over ``grad_accumulation`` micro-batches of (semantics, real image)."""
-        micro_batches = [(self._memory_format(s), self._memory_format(jitter_light(r, self.config.light_jitter)))
+        cfg = self.config
+        micro_batches = [(self._memory_format(s), self._memory_format(jitter_light(r, cfg.light_jitter, white_balance=cfg.light_white_balance)))
                          for s, r in micro_batches]
         n = len(micro_batches)
         totals: dict[str, float] = {}

@@ -1,6 +1,7 @@
 # Sourced by the CamVid training scripts (compare_d_augment.sh, train_streets_coarse_to_fine.sh,
 # compare_pilot_shipped.sh): where runs, data and the tools are, `train_run` (train, resuming, or skip a
-# finished run) and `score`, the embedded judge's one-line summary of a model.
+# finished run), `score`, the embedded judge's one-line summary of a model, and `score_seeds` (evaluation
+# seeds 0, 1, 2, skipping scores already written).
 # Settings from the environment: RUNS (default ~/gaugan-runs), DATA (../shared/data/camvid),
 # OMP_NUM_THREADS (2: one job at a time on both threads of a 2-vCPU machine).
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,4 +35,11 @@ if r.get("own_style_distance") is not None:
     line += "  own style {0:.2f} / other {1:.2f}".format(r["own_style_distance"], r["other_style_distance"])
 print(line)' \
     "$RUNS/scores/$name.json" "$name"
+}
+
+score_seeds() {  # name, checkpoint: `score` with evaluation seeds 0, 1, 2 (other style codes, another C2ST split) as NAME-sS, unless written
+  local name=$1 checkpoint=$2 seed
+  for seed in 0 1 2; do
+    [ -e "$RUNS/scores/$name-s$seed.json" ] || score "$name-s$seed" "$checkpoint" --seed "$seed" --c2st-seed "$seed"
+  done
 }

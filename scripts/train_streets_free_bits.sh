@@ -11,7 +11,7 @@
 #   scripts/train_streets_free_bits.sh          # train (resuming), score
 #   scripts/train_streets_free_bits.sh score    # only the scores
 set -euo pipefail
-source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score_seeds
 STAGE=${1:-all}
 RUN=$RUNS/streets-free-bits
 
@@ -20,6 +20,4 @@ if [ "$STAGE" = all ]; then
     --iterations 2400 --decay-iterations 1200 --set lambda_l1=10 --set lambda_kld=0.005 --set kld_free_bits=0.02
 fi
 
-for seed in 0 1 2; do
-  [ -e "$RUNS/scores/free-bits-s$seed.json" ] || score "free-bits-s$seed" "$RUN" --seed "$seed" --c2st-seed "$seed"
-done
+score_seeds free-bits "$RUN"

@@ -14,7 +14,7 @@
 #   scripts/train_streets_l1.sh          # train (resuming), score
 #   scripts/train_streets_l1.sh score    # only the scores
 set -euo pipefail
-source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score_seeds
 STAGE=${1:-all}
 RUN=$RUNS/streets-l1
 RUN2=$RUNS/streets-l1-kld005
@@ -28,9 +28,5 @@ if [ "$STAGE" = all ]; then
     --iterations 1200 --decay-iterations 1000 --set lambda_l1=10 --set lambda_kld=0.005
 fi
 
-for seed in 0 1 2; do
-  [ -e "$RUNS/scores/l1-s$seed.json" ] || score "l1-s$seed" "$RUN" --seed "$seed" --c2st-seed "$seed"
-done
-for seed in 0 1 2; do
-  [ -e "$RUNS/scores/l1-kld005-s$seed.json" ] || score "l1-kld005-s$seed" "$RUN2" --seed "$seed" --c2st-seed "$seed"
-done
+score_seeds l1 "$RUN"
+score_seeds l1-kld005 "$RUN2"

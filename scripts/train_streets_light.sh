@@ -12,23 +12,18 @@
 #   scripts/train_streets_light.sh          # train (resuming), score
 #   scripts/train_streets_light.sh score    # only the scores
 set -euo pipefail
-source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score
+source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score_seeds
 STAGE=${1:-all}
 RUN=$RUNS/streets-light
 RUN2=$RUNS/streets-light-exposure
 
+LIGHT=(--config "$REPO/configs/streets-256.yaml" --set init_from=streets --iterations 1200 --decay-iterations 600
+       --set lambda_l1=10 --set lambda_kld=0.005 --set kld_free_bits=0.02 --set light_jitter=0.5)
+
 if [ "$STAGE" = all ]; then
-  train_run "$RUN" --config "$REPO/configs/streets-256.yaml" --set init_from=streets \
-    --iterations 1200 --decay-iterations 600 --set lambda_l1=10 --set lambda_kld=0.005 --set kld_free_bits=0.02 \
-    --set light_jitter=0.5
-  train_run "$RUN2" --config "$REPO/configs/streets-256.yaml" --set init_from=streets \
-    --iterations 1200 --decay-iterations 600 --set lambda_l1=10 --set lambda_kld=0.005 --set kld_free_bits=0.02 \
-    --set light_jitter=0.5 --set light_white_balance=false
+  train_run "$RUN" "${LIGHT[@]}"
+  train_run "$RUN2" "${LIGHT[@]}" --set light_white_balance=false
 fi
 
-for seed in 0 1 2; do
-  [ -e "$RUNS/scores/light-s$seed.json" ] || score "light-s$seed" "$RUN" --seed "$seed" --c2st-seed "$seed"
-done
-for seed in 0 1 2; do
-  [ -e "$RUNS/scores/light-exposure-s$seed.json" ] || score "light-exposure-s$seed" "$RUN2" --seed "$seed" --c2st-seed "$seed"
-done
+score_seeds light "$RUN"
+score_seeds light-exposure "$RUN2"

@@ -399,8 +399,9 @@ def evaluate(
     result = scorer.result(real_stats_path, progress=progress)
     if model.encoder is not None and scorer.count:
         result.encoder_kl_nats = kl_nats / scorer.count
-    if reference.distances() is not None:
-        result.own_style_distance, result.other_style_distance = reference.distances()
+    style_distances = reference.distances()
+    if style_distances is not None:
+        result.own_style_distance, result.other_style_distance = style_distances
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:

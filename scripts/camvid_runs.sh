@@ -33,6 +33,8 @@ if r.get("encoder_kl_nats") is not None:
     line += "  encoder KL {0:.2f} nats".format(r["encoder_kl_nats"])
 if r.get("own_style_distance") is not None:
     line += "  own style {0:.2f} / other {1:.2f}".format(r["own_style_distance"], r["other_style_distance"])
+if r.get("reference_light_slope") is not None:
+    line += "  reference light slope {0:.2f}".format(r["reference_light_slope"])
 print(line)' \
     "$RUNS/scores/$name.json" "$name"
 }

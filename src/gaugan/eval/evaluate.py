@@ -25,6 +25,7 @@ from gaugan.data.batching import collate_samples
 from gaugan.eval.c2st_by_class import ClassSwaps
 from gaugan.eval.diversity import mean_pairwise_distance
 from gaugan.eval.fid import FeatureStatistics, frechet_distance, kernel_inception_distance
+from gaugan.eval.reference_light import EXPOSURES, ReferenceLight, relit_references
 from gaugan.eval.reference_style import ReferenceStyle, other_codes
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
@@ -68,6 +69,13 @@ class EvaluationResult:
     # in its own frame's style and in another frame's style; equal when a reference photo sets no style.
     own_style_distance: float | None = None
     other_style_distance: float | None = None
+    # Encoder models (eval/reference_light.py): each real frame relit x0.6 / x1 / x1.5 as the reference for its
+    # own layout; the slope of picture brightness on reference brightness (1 = the picture takes the
+    # reference's light, 0 = it ignores it) and the mean brightness of references and pictures per exposure.
+    reference_light_slope: float | None = None
+    reference_light_exposures: list[float] | None = None
+    reference_light_references: list[float] | None = None
+    reference_light_pictures: list[float] | None = None
     protocol: dict | None = None  # how the pictures were obtained, resized and paired (folders)
     per_image: list[dict] | None = None  # name, mIoU, accuracy (, miou_real) per picture
     notes: list[str] = field(default_factory=list)
@@ -112,6 +120,12 @@ class EvaluationResult:
             lines.append(f"reference style: |picture - real frame| {self.own_style_distance:.2f} in the frame's own style, "
                          f"{self.other_style_distance:.2f} in another frame's ({100 * closer:.1f}% closer; 0% = a reference "
                          "photo sets no style)")
+        if self.reference_light_slope is not None:
+            levels = lambda values: " / ".join(f"{v:.0f}" for v in values)  # noqa: E731
+            lines.append(f"reference light: each frame relit x{' / x'.join(f'{e:g}' for e in self.reference_light_exposures)} "
+                         f"(mean brightness {levels(self.reference_light_references)}) as the reference for its own layout gives "
+                         f"pictures at {levels(self.reference_light_pictures)}: slope {self.reference_light_slope:.2f} "
+                         "(1 = the picture takes the reference's light, 0 = it ignores it)")
         if self.seed_diversity is not None:
             lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
                          "of a layout, 0..255)")
@@ -365,7 +379,8 @@ def evaluate(
     worst pictures in ``result.examples`` for the HTML report. Encoder models also get the encoder's
     mean KL to the prior over the real pictures (``encoder_kl_nats``) and how much closer to its real
     picture a layout comes in that picture's own style than in another's (``own_style_distance``,
-    ``other_style_distance``: two more generator passes per batch).
+    ``other_style_distance``: two more generator passes per batch), and whether a relit reference
+    relights the picture (``reference_light_slope``: three more encoder and generator passes per batch).
     """
     model = model.eval()
     labels = model.labels
@@ -376,6 +391,7 @@ def evaluate(
     distances = []
     kl_nats = 0.0
     reference = ReferenceStyle()
+    reference_light = ReferenceLight()
     names = _sample_names(dataset)
     loader = DataLoader(dataset, batch_size=batch_size, collate_fn=collate_samples)
     for index, batch in enumerate(tqdm(loader, desc="evaluate", unit="batch", disable=not progress, file=sys.stderr)):
@@ -394,6 +410,8 @@ def evaluate(
             kl_nats += float(kld_loss(mu.float(), logvar.float()))  # summed over the batch
             if ids.size(0) >= 2:
                 reference.add(model(semantics, z=mu), model(semantics, z=other_codes(mu)), batch["image"])
+            references = relit_references(batch["image"])
+            reference_light.add(references, [model(semantics, z=model.encoder(r)[0]) for r in references])
         start = index * batch_size
         scorer.add(fake, ids, batch["image"], names[start: start + ids.size(0)] if names else None)
     result = scorer.result(real_stats_path, progress=progress)
@@ -402,6 +420,11 @@ def evaluate(
     style_distances = reference.distances()
     if style_distances is not None:
         result.own_style_distance, result.other_style_distance = style_distances
+    light_levels = reference_light.levels()
+    if light_levels is not None:
+        result.reference_light_slope = reference_light.slope()
+        result.reference_light_exposures = list(EXPOSURES)
+        result.reference_light_references, result.reference_light_pictures = light_levels
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:

@@ -11,13 +11,15 @@ targets), leaves the code as the only way to know it.
 Per picture, on intensities in [0, 1], with strength s (0 = off): exposure x 2^U(-s, s), white
 balance per channel x 2^U(-s/4, s/4) (unless ``white_balance`` is off: a colour cast on a real photo
 is one the discriminator learns to accept), contrast about the picture's mean grey x 2^U(-s/2, s/2),
-then clipped. Draws come from torch's global RNG, which a run saves and restores, so a resumed run
+then clipped (`gaugan.photo_light.relight`). Draws come from torch's global RNG, which a run saves and restores, so a resumed run
 repeats them.
 """
 
 from __future__ import annotations
 
 import torch
+
+from gaugan.photo_light import relight
 
 
 def _log2_uniform(shape: tuple[int, ...], half_range: float, generator: torch.Generator | None) -> torch.Tensor:
@@ -32,10 +34,6 @@ def jitter_light(image: torch.Tensor, strength: float, generator: torch.Generato
         return image
     n = image.size(0)
     exposure = _log2_uniform((n, 1, 1, 1), strength, generator)
-    channel_gains = _log2_uniform((n, 3, 1, 1), strength / 4, generator) if white_balance else torch.ones(n, 3, 1, 1)
+    channel_gains = _log2_uniform((n, 3, 1, 1), strength / 4, generator) if white_balance else None
     contrast = _log2_uniform((n, 1, 1, 1), strength / 2, generator)
-    gains = (exposure * channel_gains).to(image.device, image.dtype)
-    lit = (image + 1) / 2 * gains
-    mean = lit.mean((1, 2, 3), keepdim=True)
-    lit = (lit - mean) * contrast.to(image.device, image.dtype) + mean
-    return lit.clamp(0, 1) * 2 - 1
+    return relight(image, exposure, channel_gains, contrast)

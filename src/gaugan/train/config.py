@@ -82,6 +82,9 @@ class TrainConfig:
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
     # be had, against noisy textures that the discriminator lets through (docs/streets-log.md, "An L1 term against the confetti").
     lambda_l1: float = 0.0
+    # L1 on chroma alone (BT.601 Cb, Cr; losses/chroma.py) between the generated and the real picture, on top
+    # of lambda_l1: wrong colour costs, the brightness detail the layout cannot predict does not (0 = off).
+    lambda_l1_chroma: float = 0.0
     lambda_labelmix: float = 10.0  # OASIS discriminator: LabelMix consistency (0 disables it)
     class_balancing: bool = True  # OASIS losses: weight each class by its inverse pixel frequency
     use_vgg: bool = True
@@ -172,7 +175,7 @@ class TrainConfig:
         if parse_operations(self.d_augment) and self.discriminator == "oasis":
             raise ValueError("d_augment works with the multi-scale discriminator; OASIS's segments the image "
                              "alone and its losses read class ids, which the augmentation does not move")
-        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_labelmix"):
+        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_l1_chroma", "lambda_labelmix"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if not 0 <= self.light_jitter <= 2:

@@ -3,6 +3,7 @@
 Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg * VGG(fake, real)
                   + lambda_kld * KLD(E(real))                       (the last only with the encoder)
                   [+ lambda_l1 * |fake - real|]                     (pix2pix's term; off in the paper's recipe)
+                  [+ lambda_l1_chroma * |chroma(fake) - chroma(real)|]  (colour only, losses/chroma.py; off in it too)
 Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached.
 
 With the OASIS discriminator (``discriminator: oasis``, a per-pixel N+1-class segmenter of the image
@@ -37,6 +38,7 @@ import torch
 import torch.nn as nn
 
 from gaugan.losses import feature_matching_loss, gan_loss, kld_loss
+from gaugan.losses.chroma import chroma_l1
 from gaugan.losses.oasis import label_mix, label_mix_consistency, oasis_fake_loss, oasis_g_loss, oasis_real_loss
 from gaugan.models.discriminator import JudgedLabels
 from gaugan.models.encoder import reparameterize
@@ -148,6 +150,8 @@ class TrainingStep:
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
         if cfg.lambda_l1 > 0:
             losses["G_L1"] = (fake.float() - real.float()).abs().mean() * cfg.lambda_l1
+        if cfg.lambda_l1_chroma > 0:
+            losses["G_L1_chroma"] = chroma_l1(fake, real) * cfg.lambda_l1_chroma
         if kld is not None:
             losses["KLD"] = kld
         return losses

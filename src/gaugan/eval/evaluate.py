@@ -121,10 +121,10 @@ class EvaluationResult:
                          f"{self.other_style_distance:.2f} in another frame's ({100 * closer:.1f}% closer; 0% = a reference "
                          "photo sets no style)")
         if self.reference_light_slope is not None:
-            levels = lambda values: " / ".join(f"{v:.0f}" for v in values)  # noqa: E731
-            lines.append(f"reference light: each frame relit x{' / x'.join(f'{e:g}' for e in self.reference_light_exposures)} "
-                         f"(mean brightness {levels(self.reference_light_references)}) as the reference for its own layout gives "
-                         f"pictures at {levels(self.reference_light_pictures)}: slope {self.reference_light_slope:.2f} "
+            exposures = " / x".join(f"{e:g}" for e in self.reference_light_exposures)
+            lines.append(f"reference light: each frame relit x{exposures} (mean brightness "
+                         f"{_levels(self.reference_light_references)}) as the reference for its own layout gives "
+                         f"pictures at {_levels(self.reference_light_pictures)}: slope {self.reference_light_slope:.2f} "
                          "(1 = the picture takes the reference's light, 0 = it ignores it)")
         if self.seed_diversity is not None:
             lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
@@ -291,6 +291,11 @@ class Scorer:
         if self.examples is not None:
             result.examples = self.examples.chosen()
         return result
+
+
+def _levels(values: list[float]) -> str:
+    """Brightness levels in 0..255 as '51 / 84 / 115'."""
+    return " / ".join(f"{v:.0f}" for v in values)
 
 
 def _finite(value: float) -> float | None:

@@ -60,3 +60,16 @@ def float64_everywhere():
     finally:
         torch.set_default_dtype(previous_dtype)
         Trainer._micro_batches = micro_batches
+
+
+def toy_encoder_trainer(tmp_path, **changes) -> Trainer:
+    """A Trainer of a 32x32 SPADE + style encoder model (ngf 8, z_dim 16) on 4 toy pairs, fp32, one
+    iteration, no EMA, checkpoints or samples, output under ``tmp_path``; ``changes`` replace any setting."""
+    import dataclasses
+
+    from gaugan.train import TrainConfig
+
+    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
+                         n_layers_d=3, batch_size=2, iterations=1, checkpoint_every=1000, sample_every=1000,
+                         output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None, seed=3, precision="fp32")
+    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)

@@ -1,22 +1,14 @@
 """`encoder_kl_nats`: how much style an encoder model's encoder can pass (0 = posterior collapse)."""
 
 import torch
-from train_helpers import TOY_LABELS, ToyPairs
+from eval_helpers import toy_encoder_model
+from train_helpers import ToyPairs
 
 from gaugan.eval.evaluate import evaluate
-from gaugan.models import GauGAN, SPADEGenerator, SPADEGeneratorConfig
-from gaugan.models.config import ConvEncoderConfig
-from gaugan.models.encoder import ConvEncoder
-
-
-def _model(encoder: bool = True) -> GauGAN:
-    torch.manual_seed(0)
-    generator = SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8, use_vae=encoder, z_dim=16))
-    return GauGAN(generator, TOY_LABELS, ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=16, input_size=32)) if encoder else None)
 
 
 def test_the_mean_kl_of_the_real_pictures_codes_to_the_prior(one_thread):
-    model, data = _model(), ToyPairs(n=6, size=32)
+    model, data = toy_encoder_model(), ToyPairs(n=6, size=32)
     unflipped = [{"label": data.label[i], "image": data.image[i]} for i in range(len(data))]  # ToyPairs flips at random
     with torch.no_grad():  # the encoder's pull away from the prior: a random one carries some
         model.encoder.fc_mu.weight.mul_(50)
@@ -30,7 +22,7 @@ def test_the_mean_kl_of_the_real_pictures_codes_to_the_prior(one_thread):
 
 
 def test_an_encoder_that_says_the_prior_for_every_picture_scores_zero(one_thread):
-    model = _model()
+    model = toy_encoder_model()
     with torch.no_grad():  # mu = 0, logvar = 0 whatever the picture: a collapsed posterior
         for head in (model.encoder.fc_mu, model.encoder.fc_var):
             head.weight.zero_()
@@ -39,5 +31,5 @@ def test_an_encoder_that_says_the_prior_for_every_picture_scores_zero(one_thread
 
 
 def test_models_without_an_encoder_report_none(one_thread):
-    result = evaluate(_model(encoder=False), ToyPairs(n=4, size=32), progress=False, diversity_seeds=0)
+    result = evaluate(toy_encoder_model(encoder=False), ToyPairs(n=4, size=32), progress=False, diversity_seeds=0)
     assert result.encoder_kl_nats is None and "encoder KL" not in result.table()

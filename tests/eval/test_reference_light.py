@@ -2,25 +2,11 @@
 
 import pytest
 import torch
-from train_helpers import TOY_LABELS, ToyPairs
+from eval_helpers import toy_encoder_model, unflipped_toy_pairs
 
 from gaugan.eval.evaluate import evaluate
 from gaugan.eval.reference_light import EXPOSURES, ReferenceLight, brightness, relit_references
-from gaugan.models import GauGAN, SPADEGenerator, SPADEGeneratorConfig
-from gaugan.models.config import ConvEncoderConfig
-from gaugan.models.encoder import ConvEncoder
 from gaugan.semantics import semantic_input
-
-
-def _model(encoder: bool = True) -> GauGAN:
-    torch.manual_seed(0)
-    generator = SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8, use_vae=encoder, z_dim=16))
-    return GauGAN(generator, TOY_LABELS, ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=16, input_size=32)) if encoder else None).eval()
-
-
-def _unflipped(n: int) -> list[dict]:
-    data = ToyPairs(n=n, size=32)  # ToyPairs flips at random
-    return [{"label": data.label[i], "image": data.image[i]} for i in range(len(data))]
 
 
 def test_references_are_the_frame_relit_and_clipped():
@@ -54,7 +40,7 @@ def test_the_slope_is_the_within_frame_least_squares_fit():
 
 
 def test_evaluate_reports_the_slope_of_its_own_pictures(one_thread):
-    model, data = _model(), _unflipped(5)
+    model, data = toy_encoder_model(), unflipped_toy_pairs(5)
     with torch.no_grad():  # a strong code, so that the light of the reference moves the picture
         model.encoder.fc_mu.weight.mul_(50)
     result = evaluate(model, data, progress=False, batch_size=4, diversity_seeds=0)  # two batches: 4 + 1
@@ -73,16 +59,16 @@ def test_evaluate_reports_the_slope_of_its_own_pictures(one_thread):
 
 
 def test_an_encoder_that_says_the_prior_for_every_picture_sets_no_light(one_thread):
-    model = _model()
+    model = toy_encoder_model()
     with torch.no_grad():  # mu = 0 whatever the reference: the picture cannot follow its light
         model.encoder.fc_mu.weight.zero_()
         model.encoder.fc_mu.bias.zero_()
-    result = evaluate(model, _unflipped(4), progress=False, diversity_seeds=0)
+    result = evaluate(model, unflipped_toy_pairs(4), progress=False, diversity_seeds=0)
     assert result.reference_light_slope == 0.0
     low, middle, high = result.reference_light_pictures
     assert low == middle == high
 
 
 def test_models_without_an_encoder_report_none(one_thread):
-    result = evaluate(_model(encoder=False), _unflipped(4), progress=False, diversity_seeds=0)
+    result = evaluate(toy_encoder_model(encoder=False), unflipped_toy_pairs(4), progress=False, diversity_seeds=0)
     assert result.reference_light_slope is None and "reference light" not in result.table()

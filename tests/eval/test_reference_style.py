@@ -1,25 +1,11 @@
 """Reference style: is a layout painted in its own frame's style closer to that frame than in another's?"""
 
 import torch
-from train_helpers import TOY_LABELS, ToyPairs
+from eval_helpers import toy_encoder_model, unflipped_toy_pairs
 
 from gaugan.eval.evaluate import evaluate
 from gaugan.eval.reference_style import ReferenceStyle, other_codes
-from gaugan.models import GauGAN, SPADEGenerator, SPADEGeneratorConfig
-from gaugan.models.config import ConvEncoderConfig
-from gaugan.models.encoder import ConvEncoder
 from gaugan.semantics import semantic_input
-
-
-def _model(encoder: bool = True) -> GauGAN:
-    torch.manual_seed(0)
-    generator = SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8, use_vae=encoder, z_dim=16))
-    return GauGAN(generator, TOY_LABELS, ConvEncoder(ConvEncoderConfig(ndf=8, z_dim=16, input_size=32)) if encoder else None).eval()
-
-
-def _unflipped(n: int) -> list[dict]:
-    data = ToyPairs(n=n, size=32)  # ToyPairs flips at random
-    return [{"label": data.label[i], "image": data.image[i]} for i in range(len(data))]
 
 
 def test_other_codes_pair_each_picture_with_the_one_half_a_batch_away():
@@ -38,7 +24,7 @@ def test_the_distances_are_the_mean_absolute_pixel_difference_in_grey_levels():
 
 
 def test_evaluate_reports_both_distances_as_computed_by_hand(one_thread):
-    model, data = _model(), _unflipped(6)
+    model, data = toy_encoder_model(), unflipped_toy_pairs(6)
     with torch.no_grad():  # codes far apart, so that the two paintings differ
         model.encoder.fc_mu.weight.mul_(50)
     result = evaluate(model, data, progress=False, batch_size=4, diversity_seeds=0)  # two batches: 4 + 2
@@ -58,15 +44,15 @@ def test_evaluate_reports_both_distances_as_computed_by_hand(one_thread):
 
 
 def test_an_encoder_that_says_the_prior_for_every_picture_sets_no_style(one_thread):
-    model = _model()
+    model = toy_encoder_model()
     with torch.no_grad():  # mu = 0 whatever the picture: a collapsed posterior
         model.encoder.fc_mu.weight.zero_()
         model.encoder.fc_mu.bias.zero_()
-    result = evaluate(model, _unflipped(4), progress=False, diversity_seeds=0)
+    result = evaluate(model, unflipped_toy_pairs(4), progress=False, diversity_seeds=0)
     assert result.own_style_distance == result.other_style_distance > 0
     assert "(0.0% closer; 0% = a reference photo sets no style)" in result.table()
 
 
 def test_models_without_an_encoder_report_none(one_thread):
-    result = evaluate(_model(encoder=False), _unflipped(4), progress=False, diversity_seeds=0)
+    result = evaluate(toy_encoder_model(encoder=False), unflipped_toy_pairs(4), progress=False, diversity_seeds=0)
     assert result.own_style_distance is None and "reference style" not in result.table()

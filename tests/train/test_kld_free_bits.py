@@ -1,13 +1,11 @@
 """`kld_free_bits`: nats per latent dimension that the KL term does not charge (against posterior collapse)."""
 
-import dataclasses
-
 import pytest
 import torch
-from train_helpers import ToyPairs
+from train_helpers import ToyPairs, toy_encoder_trainer
 
 from gaugan.losses import kld_loss
-from gaugan.train import TrainConfig, Trainer
+from gaugan.train import TrainConfig
 
 
 def test_dimensions_under_the_floor_count_as_the_floor_and_pass_no_gradient():
@@ -32,11 +30,7 @@ def test_the_floor_is_a_batch_mean_not_per_picture():
 
 
 def _trainer(tmp_path, **changes):
-    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
-                         n_layers_d=3, batch_size=2, iterations=60, lr=0.0005, checkpoint_every=1000,
-                         sample_every=1000, output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None,
-                         seed=3, precision="fp32", lambda_l1=100.0, lambda_kld=1.0)
-    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)
+    return toy_encoder_trainer(tmp_path, **{**dict(iterations=60, lr=0.0005, lambda_l1=100.0, lambda_kld=1.0), **changes})
 
 
 def _encoder_kl_nats(trainer) -> float:

@@ -1,13 +1,11 @@
 """`lambda_l1_chroma`: L1 on the colour-difference channels alone (losses/chroma.py)."""
 
-import dataclasses
-
 import pytest
 import torch
-from train_helpers import ToyPairs
+from train_helpers import ToyPairs, toy_encoder_trainer
 
 from gaugan.losses.chroma import chroma, chroma_l1
-from gaugan.train import TrainConfig, Trainer
+from gaugan.train import TrainConfig
 
 
 def test_greys_have_no_chroma_and_primaries_have_bt601s():
@@ -34,15 +32,8 @@ def test_brightness_costs_nothing_and_colour_costs_its_mean_difference():
     assert float(expected) == pytest.approx(0.25 * 0.4 * (0.331264 + 0.418688) / 2, rel=1e-5)
 
 
-def _trainer(tmp_path, **changes):
-    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
-                         n_layers_d=3, batch_size=2, iterations=1, checkpoint_every=1000, sample_every=1000,
-                         output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None, seed=3, precision="fp32")
-    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)
-
-
 def test_the_term_is_lambda_times_the_chroma_error_and_trains_generator_and_encoder(tmp_path):
-    trainer = _trainer(tmp_path, lambda_l1_chroma=4.0)
+    trainer = toy_encoder_trainer(tmp_path, lambda_l1_chroma=4.0)
     semantics, real = trainer._micro_batches(next(iter(trainer._loader(0, 0))))[0]
     fake, kld = trainer.step_fn.generate(semantics, real, trainer.generator, trainer.encoder, compute_kld=True)
     losses = trainer.step_fn.generator_losses(semantics, real, fake, kld)
@@ -71,7 +62,7 @@ def _chroma_error(trainer) -> float:
 def test_training_with_it_brings_the_colours_closer_to_the_real_pictures(tmp_path):
     errors = {}
     for weight in (0.0, 100.0):
-        trainer = _trainer(tmp_path / str(weight), lambda_l1_chroma=weight, iterations=60, lr=0.0005)
+        trainer = toy_encoder_trainer(tmp_path / str(weight), lambda_l1_chroma=weight, iterations=60, lr=0.0005)
         trainer.fit()
         errors[weight] = _chroma_error(trainer)
     assert errors[100.0] < 0.7 * errors[0.0], errors

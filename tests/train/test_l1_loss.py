@@ -1,19 +1,10 @@
 """`lambda_l1`: pix2pix's L1 between the generated picture and the real one it was given the style of."""
 
-import dataclasses
-
 import pytest
 import torch
-from train_helpers import ToyPairs
+from train_helpers import ToyPairs, toy_encoder_trainer
 
-from gaugan.train import TrainConfig, Trainer
-
-
-def _trainer(tmp_path, **changes):
-    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
-                         n_layers_d=3, batch_size=2, iterations=1, checkpoint_every=1000, sample_every=1000,
-                         output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None, seed=3, precision="fp32")
-    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)
+from gaugan.train import TrainConfig
 
 
 def _first_micro_batch(trainer):
@@ -21,7 +12,7 @@ def _first_micro_batch(trainer):
 
 
 def test_the_term_is_lambda_times_the_mean_absolute_error_and_trains_the_generator(tmp_path):
-    trainer = _trainer(tmp_path, lambda_l1=2.5)
+    trainer = toy_encoder_trainer(tmp_path, lambda_l1=2.5)
     semantics, real = _first_micro_batch(trainer)
     fake, kld = trainer.step_fn.generate(semantics, real, trainer.generator, trainer.encoder, compute_kld=True)
     losses = trainer.step_fn.generator_losses(semantics, real, fake, kld)
@@ -35,7 +26,7 @@ def test_the_term_is_lambda_times_the_mean_absolute_error_and_trains_the_generat
 
 
 def test_off_by_default_as_in_the_paper(tmp_path):
-    trainer = _trainer(tmp_path)
+    trainer = toy_encoder_trainer(tmp_path)
     assert trainer.config.lambda_l1 == 0
     semantics, real = _first_micro_batch(trainer)
     fake, kld = trainer.step_fn.generate(semantics, real, trainer.generator, trainer.encoder, compute_kld=True)
@@ -53,7 +44,7 @@ def _reconstruction_error(trainer) -> float:
 def test_training_with_it_reconstructs_the_real_pictures_closer(tmp_path):
     errors = {}
     for weight in (0.0, 100.0):
-        trainer = _trainer(tmp_path / str(weight), lambda_l1=weight, iterations=60, lr=0.0005)
+        trainer = toy_encoder_trainer(tmp_path / str(weight), lambda_l1=weight, iterations=60, lr=0.0005)
         before = _reconstruction_error(trainer)
         trainer.fit()
         errors[weight] = (before, _reconstruction_error(trainer))

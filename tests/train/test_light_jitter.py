@@ -1,12 +1,10 @@
 """`light_jitter`: a random light for each real photo of a step, so that the style code must carry it."""
 
-import dataclasses
-
 import pytest
 import torch
-from train_helpers import ToyPairs
+from train_helpers import toy_encoder_trainer
 
-from gaugan.train import TrainConfig, Trainer
+from gaugan.train import TrainConfig
 from gaugan.train.light_jitter import jitter_light
 
 
@@ -52,11 +50,7 @@ def test_the_same_generator_state_gives_the_same_light():
 
 
 def _trainer(tmp_path, **changes):
-    config = TrainConfig(ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16,
-                         n_layers_d=3, batch_size=2, iterations=1, checkpoint_every=1000, sample_every=1000,
-                         output_dir=str(tmp_path / "run"), tensorboard=False, ema_decay=None, seed=3, precision="fp32",
-                         lambda_l1=1.0)
-    return Trainer(dataclasses.replace(config, **changes), ToyPairs(n=4, size=32), show_progress=False)
+    return toy_encoder_trainer(tmp_path, **{**dict(lambda_l1=1.0), **changes})
 
 
 def test_a_step_judges_and_reconstructs_the_relit_photo(tmp_path, monkeypatch):

@@ -11,8 +11,8 @@ targets), leaves the code as the only way to know it.
 Per picture, on intensities in [0, 1], with strength s (0 = off): exposure x 2^U(-s, s), white
 balance per channel x 2^U(-s/4, s/4) (unless ``white_balance`` is off: a colour cast on a real photo
 is one the discriminator learns to accept), contrast about the picture's mean grey x 2^U(-s/2, s/2),
-then clipped (`gaugan.photo_light.relight`). Draws come from torch's global RNG, which a run saves and restores, so a resumed run
-repeats them.
+then clipped (`gaugan.photo_light.relight`). Draws come from torch's global RNG, which a run saves
+and restores, so a resumed run repeats them.
 """
 
 from __future__ import annotations

@@ -413,10 +413,13 @@ def evaluate(
         if model.encoder is not None:
             mu, logvar = model.encoder(batch["image"])
             kl_nats += float(kld_loss(mu.float(), logvar.float()))  # summed over the batch
+            own_style = model(semantics, z=mu)
             if ids.size(0) >= 2:
-                reference.add(model(semantics, z=mu), model(semantics, z=other_codes(mu)), batch["image"])
+                reference.add(own_style, model(semantics, z=other_codes(mu)), batch["image"])
+            # The frames as shot are among the references: their picture is the one just painted.
             references = relit_references(batch["image"])
-            reference_light.add(references, [model(semantics, z=model.encoder(r)[0]) for r in references])
+            reference_light.add(references, [own_style if r is batch["image"] else model(semantics, z=model.encoder(r)[0])
+                                             for r in references])
         start = index * batch_size
         scorer.add(fake, ids, batch["image"], names[start: start + ids.size(0)] if names else None)
     result = scorer.result(real_stats_path, progress=progress)

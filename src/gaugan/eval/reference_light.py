@@ -30,8 +30,9 @@ def brightness(pictures: torch.Tensor) -> torch.Tensor:
 
 
 def relit_references(real: torch.Tensor) -> list[torch.Tensor]:
-    """(N, 3, H, W) real frames in [-1, 1] -> one (N, 3, H, W) batch of references per exposure."""
-    return [relight(real, exposure) for exposure in EXPOSURES]
+    """(N, 3, H, W) real frames in [-1, 1] -> one (N, 3, H, W) batch of references per exposure; at
+    exposure 1 the frames themselves (not a copy), so that a caller can reuse what it already made of them."""
+    return [real if exposure == 1 else relight(real, exposure) for exposure in EXPOSURES]
 
 
 class ReferenceLight:

@@ -38,7 +38,13 @@ class TrainConfig:
     # Instance-boundary channel where the dataset has instance maps (COCO-Stuff, Cityscapes); false is
     # the official code's --no_instance (and OASIS', which never reads instances).
     instances: bool = True
-    max_samples: int | None = None  # use only the first N samples (debugging, tests)
+    max_samples: int | None = None  # use only the first N samples (of each dataset; debugging, tests)
+    # A second dataset trained alongside (data/relabel.py): its classes renamed into the first one's by the
+    # table gaugan/data/labels/<extra_dataset>-to-<dataset>.csv, e.g. LabelMeFacade's facades into CamVid.
+    # Same preprocessing; with "fixed", only its photos of the training aspect ratio (within 2%).
+    extra_dataset: str | None = None
+    extra_dataroot: str = ""
+    extra_split: str = "all"
 
     # model
     generator: str = "spade"  # a name in models/registry.py: spade, clade, concat, pix2pixhd, oasis (3D noise, no encoder)
@@ -178,6 +184,8 @@ class TrainConfig:
         for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_l1_chroma", "lambda_labelmix"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.extra_dataset is not None and not self.extra_dataroot:
+            raise ValueError(f"extra_dataset {self.extra_dataset!r} needs extra_dataroot (its folder)")
         if not 0 <= self.light_jitter <= 2:
             raise ValueError(f"light_jitter must be in [0, 2] (exposure x 2^U(-s, s)), got {self.light_jitter}")
         if self.ema_rampup is not None and not self.ema_rampup > 0:

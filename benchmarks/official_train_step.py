@@ -9,7 +9,12 @@ iteration to time; one line back: the seconds of `Pix2PixTrainer.run_generator_o
 
 The official code imports ``models/networks/sync_batchnorm``, a git submodule that a plain
 clone lacks; one CPU process needs only plain batch norm, so a stand-in module is written when
-it is missing (as scripts/compare_official_spade.sh does).
+it is missing (as scripts/compare_official_spade.sh does). Likewise torchvision, which the official
+code imports for the VGG loss and its data transforms, neither of which this iteration calls: where
+it cannot be imported (PyPI's torchvision fails beside a CPU-only torch build: "operator
+torchvision::nms does not exist"), a stand-in whose ``models.vgg19`` raises and whose ``transforms``
+is empty is put first on the path, so that the official row runs under the very torch build our
+rows use.
 """
 
 import os
@@ -32,6 +37,18 @@ import torch  # noqa: E402
 
 torch.set_num_threads(threads)
 scratch = tempfile.mkdtemp(prefix="official-spade-")
+try:
+    import torchvision  # noqa: E402, F401
+except Exception:  # noqa: BLE001 (an ImportError, or the RuntimeError of a mismatched build)
+    for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
+        del sys.modules[name]
+    stand_in_vision = Path(scratch) / "stand-ins" / "torchvision"
+    stand_in_vision.mkdir(parents=True)
+    (stand_in_vision / "__init__.py").write_text("from . import models, transforms\n")
+    (stand_in_vision / "transforms.py").write_text("")
+    (stand_in_vision / "models.py").write_text(
+        "def vgg19(*args, **kwargs):\n    raise RuntimeError('stand-in torchvision: the VGG loss is off (--no_vgg_loss)')\n")
+    sys.path.insert(0, str(stand_in_vision.parent))
 sys.argv = ["train.py", "--gpu_ids", "-1", "--no_vgg_loss", "--dataset_mode", "coco", "--label_nc", str(label_nc),
             "--batchSize", str(batch), "--crop_size", str(size), "--load_size", str(size), "--ngf", str(ngf),
             "--name", "bench", "--checkpoints_dir", scratch, "--dataroot", scratch, *extra]

@@ -9,7 +9,6 @@ import torch.nn.functional as F
 from gaugan.nn.norms import SyncBatchNorm2d
 from gaugan.nn.spade import SPADE
 from gaugan.nn.spectral import spectral
-from gaugan.nn.weight_bound_conv import WeightBoundConv2d
 
 LRELU_SLOPE = 0.2
 
@@ -53,12 +52,12 @@ class SPADEResnetBlock(ModulatedResnetBlock):
         super().__init__()
         self.learned_shortcut = fin != fout
         fmiddle = min(fin, fout)
-        self.conv_0 = spectral(WeightBoundConv2d(fin, fmiddle, 3, padding=1), spectral_norm)
-        self.conv_1 = spectral(WeightBoundConv2d(fmiddle, fout, 3, padding=1), spectral_norm)
+        self.conv_0 = spectral(nn.Conv2d(fin, fmiddle, 3, padding=1), spectral_norm)
+        self.conv_1 = spectral(nn.Conv2d(fmiddle, fout, 3, padding=1), spectral_norm)
         self.norm_0 = SPADE(fin, label_channels, norm, kernel_size, hidden)
         self.norm_1 = SPADE(fmiddle, label_channels, norm, kernel_size, hidden)
         if self.learned_shortcut:
-            self.conv_s = spectral(WeightBoundConv2d(fin, fout, 1, bias=False), spectral_norm)
+            self.conv_s = spectral(nn.Conv2d(fin, fout, 1, bias=False), spectral_norm)
             self.norm_s = SPADE(fin, label_channels, norm, kernel_size, hidden)
 
 

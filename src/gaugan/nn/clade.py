@@ -44,7 +44,6 @@ from gaugan.nn.folding import eval_weights, norm_fold, plain_conv
 from gaugan.nn.modulate import modulate
 from gaugan.nn.norms import param_free_norm
 from gaugan.nn.spectral import spectral
-from gaugan.nn.weight_bound_conv import WeightBoundConv2d
 from gaugan.semantics import channel_index_sum
 
 
@@ -215,11 +214,11 @@ class CLADEResnetBlock(ModulatedResnetBlock):
         options = (num_classes, norm, edge_channel, positional_encoding)
         self.norm_0 = CLADE(fin, *options)
         self.norm_1 = CLADE(fmiddle, *options)
-        self.conv_0 = spectral(WeightBoundConv2d(fin + extra, fmiddle, 3, padding=1), spectral_norm)
-        self.conv_1 = spectral(WeightBoundConv2d(fmiddle + extra, fout, 3, padding=1), spectral_norm)
+        self.conv_0 = spectral(nn.Conv2d(fin + extra, fmiddle, 3, padding=1), spectral_norm)
+        self.conv_1 = spectral(nn.Conv2d(fmiddle + extra, fout, 3, padding=1), spectral_norm)
         if self.learned_shortcut:
             self.norm_s = CLADE(fin, *options)
-            self.conv_s = spectral(WeightBoundConv2d(fin + extra, fout, 1, bias=False), spectral_norm)
+            self.conv_s = spectral(nn.Conv2d(fin + extra, fout, 1, bias=False), spectral_norm)
 
 
 def connected_components(ids: torch.Tensor) -> torch.Tensor:

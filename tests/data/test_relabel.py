@@ -122,3 +122,9 @@ def test_a_run_trains_on_both_datasets_in_one_label_set(shared_data, tmp_path, o
     losses = trainer.fit()
     assert all(np.isfinite(v) for v in losses.values())
     assert trainer.generator.config.semantic_channels == 12  # CamVid's 11 classes + don't care, whatever the facades had
+
+
+def test_an_extra_dataset_without_a_photo_of_the_training_shape_is_refused(shared_data):
+    with pytest.raises(DatasetError, match=r"extra_dataset labelmefacade at .*labelmefacade: none of its 445 photos has "
+                                           r"the training aspect ratio 2.000 \(within 2%\)"):
+        build_training_dataset(_joined_config(shared_data, aspect_ratio=2.0))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import inspect
 import sys
 
-from PIL import Image
 from torch.utils.data import ConcatDataset, Dataset
 
 from gaugan.data import PairedDataset, build_dataset, first_samples
 from gaugan.data.errors import DatasetError
+from gaugan.data.image_io import image_size
 from gaugan.data.registry import DATASET_CLASSES
 from gaugan.data.relabel import RelabelledDataset
 from gaugan.train.config import TrainConfig
@@ -60,8 +60,7 @@ def matching_aspect(dataset: PairedDataset, aspect_ratio: float) -> list[int]:
     (read from the file headers only)."""
     kept = []
     for index, sample in enumerate(dataset.samples):
-        with Image.open(sample.image) as image:
-            width, height = image.size
+        width, height = image_size(sample.image)
         if abs(width / height / aspect_ratio - 1) <= ASPECT_TOLERANCE:
             kept.append(index)
     return kept

@@ -19,6 +19,7 @@ generator uses a VAE], at the fixed size (H, W) they were built for; N is free.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import torch
@@ -183,6 +184,7 @@ class LookupSPADEGraph(nn.Module):
         self.upsample = [up for _, up in schedule]
         self.blocks = nn.ModuleList(LookupBlock(getattr(generator, name), self.num_classes) for name, _ in schedule)
         self.conv_img = plain_conv(generator.conv_img)
+        self.tone = copy.deepcopy(generator.tone) if generator.tone is not None else None
         # Constant row/column gathers from the full-size map to every resolution used.
         h, w = self.size
         self.latent = latent_size(config, self.size)
@@ -212,15 +214,17 @@ class LookupSPADEGraph(nn.Module):
         codes = label_ids
         if self.num_extras:
             codes = codes_of(codes, instance_edges_traceable(rest.pop(0)), self.num_extras)
+        z = rest.pop(0) if self.use_vae else None
         if self.use_vae:
-            x = self.fc(rest.pop(0)).view(-1, 16 * self.config.ngf, *self.latent)
+            x = self.fc(z).view(-1, 16 * self.config.ngf, *self.latent)
         else:
             x = self.fc(self.codes_at(codes, self.latent))
         for block, up, size in zip(self.blocks, self.upsample, self.block_sizes):
             if up:
                 x = F.interpolate(x, scale_factor=2, mode="nearest")
             x = block(x, self.codes_at(codes, size))
-        return torch.tanh(self.conv_img(F.leaky_relu(x, LRELU_SLOPE)))
+        x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
+        return torch.tanh(self.tone(x, z) if self.tone is not None else x)
 
 
 class OneHotGraph(nn.Module):

@@ -13,6 +13,7 @@ What changes against `SPADEGenerator` (see the other files of this package for w
 from __future__ import annotations
 
 import contextlib
+import copy
 from typing import Sequence, Union
 
 import torch
@@ -71,6 +72,7 @@ class FastDecoderGenerator(nn.Module):
         self.blocks = nn.ModuleList(self.fast_block(getattr(generator, name)) for name, _ in schedule)
         self.upsample = [up for _, up in schedule]
         self.conv_img = plain_conv(generator.conv_img)
+        self.tone = copy.deepcopy(generator.tone) if generator.tone is not None else None
         self.requires_grad_(False)
         self.eval()
         if channels_last:
@@ -188,6 +190,8 @@ class FastDecoderGenerator(nn.Module):
                     x = F.interpolate(x, scale_factor=2, mode="nearest")
                 x = block(x, labels.at(x.shape[-2:]))
             x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
+            if self.tone is not None:
+                x = self.tone(x, z)
             return torch.tanh(x).float().contiguous()
 
 

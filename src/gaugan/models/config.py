@@ -31,6 +31,8 @@ class SPADEGeneratorConfig:
         spectral_norm: spectral norm on every residual-block conv.
         use_vae: start from z (Linear z_dim -> 16 ngf x latent) instead of the downsampled label map.
         z_dim: length of z when ``use_vae``.
+        style_tone: with ``use_vae``, z also sets a per-picture gain and offset of the RGB logits
+            (`gaugan.nn.style_tone`): a direct path from the style code to the picture's light.
         init_gain: gain of the Glorot-normal initialisation.
     """
 
@@ -47,9 +49,12 @@ class SPADEGeneratorConfig:
     spectral_norm: bool = True
     use_vae: bool = False
     z_dim: int = 256
+    style_tone: bool = False
     init_gain: float = 0.02
 
     def __post_init__(self) -> None:
+        if self.style_tone and not self.use_vae:
+            raise ValueError("style_tone needs the style code: set use_vae too")
         if self.num_upsampling_layers not in UPSAMPLING_LAYERS:
             raise ValueError(
                 f"num_upsampling_layers must be one of {sorted(UPSAMPLING_LAYERS)}, got {self.num_upsampling_layers!r}"
@@ -70,7 +75,7 @@ class SPADEGeneratorConfig:
             semantic_channels=labels.semantic_channels, ngf=train.ngf, init_gain=train.init_gain,
             num_upsampling_layers=train.num_upsampling_layers, width=train.crop_size, aspect_ratio=train.aspect_ratio,
             norm=train.norm, spade_kernel_size=train.spade_kernel_size, spade_hidden=train.spade_hidden,
-            use_vae=train.use_vae, z_dim=train.z_dim, **extra,
+            use_vae=train.use_vae, z_dim=train.z_dim, style_tone=train.style_tone, **extra,
         )
 
     @property

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
 from gaugan.nn.init import init_glorot
+from gaugan.nn.style_tone import StyleTone
 from gaugan.label_codes import LabelCodes, resize_nearest
 
 BlockFactory = Callable[[int, int], nn.Module]
@@ -79,6 +80,8 @@ class DecoderGenerator(nn.Module):
             final_nc = nf // 2
         self.conv_img = nn.Conv2d(final_nc, 3, 3, padding=1)
         init_glorot(self, config.init_gain)
+        # After the Glorot draw: the tone starts as the identity.
+        self.tone = StyleTone(config.z_dim) if config.style_tone else None
 
     def make_block(self, fin: int, fout: int) -> nn.Module:
         raise NotImplementedError
@@ -134,6 +137,8 @@ class DecoderGenerator(nn.Module):
                 x = _up(x)
             x = getattr(self, name)(x, condition)
         x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
+        if self.tone is not None:
+            x = self.tone(x, z)
         return torch.tanh(x)
 
 

@@ -62,6 +62,9 @@ class TrainConfig:
     spade_hidden: int = 128
     use_vae: bool = False
     z_dim: int = 256
+    # With use_vae: z also sets a per-picture gain and offset of the output's RGB (nn/style_tone.py), a direct
+    # path from the style code to the light; zero at the start, so init_from a model without one is exact.
+    style_tone: bool = False
     # The style encoder's square input size (a power of two); None: 256 for crops of 256 px and more
     # (the paper's six convs), else the crop's largest power of two. A 128 px stage of a 256 px model
     # (coarse-to-fine, train/resize_start.py) sets 256 so that both stages share one encoder.

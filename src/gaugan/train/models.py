@@ -35,6 +35,6 @@ def encoder_config(config: TrainConfig) -> model_config.ConvEncoderConfig | None
 # Fields that change model shapes or the meaning of the weights: a resumed run must agree on them.
 MODEL_FIELDS = (
     "generator", "ngf", "ndf", "num_upsampling_layers", "norm", "spade_kernel_size", "spade_hidden",
-    "use_vae", "z_dim", "encoder_input_size", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
+    "use_vae", "z_dim", "style_tone", "encoder_input_size", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
     "discriminator", "noise_dim", "oasis_g_blocks", "oasis_d_blocks",
 )

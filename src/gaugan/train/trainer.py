@@ -28,6 +28,7 @@ from gaugan.models import GauGAN, build_model
 from gaugan.models.checksums import DamagedCheckpoint
 from gaugan.models.weights import CheckpointError, load_state_dict_checked
 from gaugan.nn.modes import module_mode
+from gaugan.nn.style_tone import add_missing_tone
 from gaugan.semantics import semantic_input
 from gaugan.train import checkpoint as ckpt
 from gaugan.train.batches import EpochBatchSampler, SeededSamples, epoch_batches, steps_per_epoch
@@ -193,6 +194,8 @@ class Trainer:
             # The output size may change (coarse-to-fine: train/resize_start.py), and the label set.
             ignored = SIZE_FIELDS if name == "generator" else ()
             ignored += () if same_labels or name != "generator" else ("semantic_channels",)
+            # A tone may be added (it starts as the identity), not dropped.
+            ignored += ("style_tone",) if name == "generator" and loaded is not None and not loaded.config.style_tone else ()
             if loaded is not None and (type(loaded) is not type(target) or any(
                     getattr(loaded.config, k, None) != v for k, v in vars(target.config).items() if k not in ignored)):
                 fields = [k for k, v in vars(target.config).items() if k not in ignored and getattr(loaded.config, k, None) != v]
@@ -213,7 +216,7 @@ class Trainer:
             if resized:
                 state, size_note = generator_state_for_size(state, source.generator.config, self.generator.config)
                 size_note = f" ({size_note})"
-            load_state_dict_checked(self.generator, state, str(directory))
+            load_state_dict_checked(self.generator, add_missing_tone(state, self.generator), str(directory))
             fresh_because = load_discriminator(directory, self.discriminator, self.labels)
             if self.dist.is_main:
                 print(f"gaugan train: init_from {checkpoint}: generator{' and encoder' if self.encoder is not None else ''} "

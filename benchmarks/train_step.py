@@ -15,6 +15,9 @@ COCO-Stuff configuration (184 semantic channels, ngf 64, ndf 64, 2 x 4-layer dis
  All variants are built first and their iterations
 interleaved (one of each per round), so load from other processes hits them alike; the table
 gives the median, and the GFLOP of one iteration (``FlopCounterMode``, forward and backward). Compare rows of the same run only (these machines are noisy).
+Where the time goes besides arithmetic, per iteration (medians): minor page faults (memory the
+allocator hands back to the kernel and touches anew), system CPU seconds, and busy threads (user +
+system CPU seconds / wall seconds: below ``--threads`` where the step runs serial work).
 
     python benchmarks/train_step.py [--size 256] [--ngf 64] [--repeats 3] [--warmup 1]
         [--precisions fp32 bf16] [--variants torch-sn reference lookup] [--threads 2]
@@ -24,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import resource
 import statistics
 import sys
 import time
@@ -124,19 +129,35 @@ def main() -> None:
         gflops.append(counter.get_total_flops() / 1e9)
     for round_index in range(args.warmup + args.repeats):
         for _, step, times in variants:
-            start = time.perf_counter()
+            before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
             step(data)
+            wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
             if round_index >= args.warmup:
-                times.append(time.perf_counter() - start)
+                times.append(Usage(wall, after.ru_minflt - before.ru_minflt, after.ru_stime - before.ru_stime,
+                                   after.ru_utime - before.ru_utime))
     print()
-    print("| variant | median s/it | min | max | speed-up | GFLOP / it | GFLOP/s |")
-    print("|---|---|---|---|---|---|---|")
+    print("| variant | median s/it | min | max | speed-up | GFLOP / it | GFLOP/s | page faults / it | system s / it | busy threads |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     base = None
-    for (name, _, times), gflop in zip(variants, gflops):
-        median = statistics.median(times)
+    for (name, _, usages), gflop in zip(variants, gflops):
+        walls = [u.wall for u in usages]
+        median = statistics.median(walls)
         base = base or median
-        print(f"| {name} | {median:.2f} | {min(times):.2f} | {max(times):.2f} | {base / median:.2f}x | {gflop:.0f} | {gflop / median:.0f} |",
-              flush=True)
+        faults = statistics.median(u.faults for u in usages)
+        system = statistics.median(u.system for u in usages)
+        busy = statistics.median((u.user + u.system) / u.wall for u in usages)
+        print(f"| {name} | {median:.2f} | {min(walls):.2f} | {max(walls):.2f} | {base / median:.2f}x | {gflop:.0f} | {gflop / median:.0f} "
+              f"| {faults:,.0f} | {system:.2f} | {busy:.2f} |", flush=True)
+
+
+@dataclasses.dataclass
+class Usage:
+    """One iteration: wall seconds, minor page faults, system and user CPU seconds (all threads)."""
+
+    wall: float
+    faults: int
+    system: float
+    user: float
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 
 streets-heldout.png: label | real frame | generated (its style, through the encoder) | seeds 0, 1, 2
 for six held-out val frames; streets-styles.png: one held-out layout in each shipped style preset;
+streets-relit.png: three held-out frames relit x0.6 / x1 / x1.5 (`gaugan.eval.reference_light`) | the
+pictures of their layouts painted in those references' styles;
 with --pilot, streets-vs-pilot.png: label | real | the 128x96 pilot (bicubic x2) | the model (seed 0);
 with --before, streets-vs-before.png: the same with the model shipped before in the third column;
 with --compare DIR NAME.png, NAME.png: the same with any other checkpoint there (an experiment).
@@ -20,6 +22,7 @@ from PIL import Image
 
 from gaugan.data import build_dataset, colorize
 from gaugan.default_model import resolve_checkpoint
+from gaugan.eval.reference_light import relit_references
 from gaugan.pipeline import Synthesizer
 from make_docs_pictures import grid
 
@@ -62,11 +65,23 @@ def main() -> None:
     references = [np.asarray(Image.open(p).convert("RGB").resize((width, height))) for p in styles]
     grid([row, [np.full_like(row[0], 255)] + references], scale=1).save(args.output / "streets-styles.png")
     print(f"wrote {args.output / 'streets-heldout.png'} and {args.output / 'streets-styles.png'} (styles: {', '.join(p.stem for p in styles)})")
+    grid(relit_rows(synth, val, picks[::2]), scale=1).save(args.output / "streets-relit.png")
+    print(f"wrote {args.output / 'streets-relit.png'}")
 
     comparisons = [(args.pilot, "streets-vs-pilot.png"), (args.before, "streets-vs-before.png")] + [(Path(c), n) for c, n in args.compare]
     for other, name in [(c, n) for c, n in comparisons if c is not None]:
         grid(side_by_side(Synthesizer.from_pretrained(other), synth, val, picks), scale=1).save(args.output / name)
         print(f"wrote {args.output / name}")
+
+
+def relit_rows(synth: Synthesizer, val, picks) -> list[list[np.ndarray]]:
+    """Rows of the frame relit x0.6 / x1 / x1.5 | its layout painted in each of those references' styles."""
+    rows = []
+    for index in picks:
+        item = val[int(index)]
+        references = [to_uint8(r[0]) for r in relit_references(item["image"][None])]
+        rows.append(references + [np.asarray(synth(item["label"], style_image=Image.fromarray(r))) for r in references])
+    return rows
 
 
 def side_by_side(other: Synthesizer, synth: Synthesizer, val, picks) -> list[list[np.ndarray]]:

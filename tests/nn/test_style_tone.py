@@ -11,7 +11,7 @@ from gaugan.export import OnnxGauGAN, export_onnx
 from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator
 from gaugan.labels import LabelSet
 from gaugan.models import CLADEGeneratorConfig, GauGAN, SPADEGeneratorConfig
-from gaugan.nn.style_tone import add_missing_tone
+from gaugan.nn.style_tone import LEARNING_RATE_MULTIPLIER, add_missing_tone
 from gaugan.semantics import semantic_input
 from gaugan.train import TrainConfig, Trainer
 from model_helpers import random_semantics, tiny_generator
@@ -30,6 +30,8 @@ def toned(config_type=SPADEGeneratorConfig, **overrides):
         generator.tone.linear.weight[:3, 0] = 0.5
         generator.tone.linear.weight[3:, 1] = torch.tensor([0.8, -0.3, 0.2])
         generator.tone.linear.bias.copy_(torch.tensor([0.1, 0.0, -0.1, 0.2, -0.2, 0.0]))
+        generator.tone.linear.weight /= LEARNING_RATE_MULTIPLIER  # the layer scales its Linear's output by it
+        generator.tone.linear.bias /= LEARNING_RATE_MULTIPLIER
     return generator
 
 
@@ -59,7 +61,7 @@ def test_the_tone_sets_each_pictures_gain_and_offset_before_tanh():
         untoned = generator(semantics, z=z)
         generator.tone = tone
         out = generator(semantics, z=z)
-        gain, offset = tone.linear(z).chunk(2, dim=1)
+        gain, offset = tone.gain_and_offset(z)
     logits = torch.atanh(untoned.double().clamp(-1 + 1e-6, 1 - 1e-6))
     expected = torch.tanh(logits * gain.exp()[:, :, None, None].double() + offset[:, :, None, None].double())
     assert out.shape == (2, 3, 32, 32) and out.abs().max() <= 1

@@ -19,9 +19,16 @@ import torch.nn as nn
 PREFIX = "tone."
 
 
+# The layer's output is its Linear's times this, so that Adam, whose steps are about the learning rate
+# whatever the gradient's scale, moves the tone this much faster than the generator's other weights.
+# At the generator's rate (1e-4) it had not learned anything in 700 steps of the streets model's run
+# (rows of norm 0.02, the size of a random walk; docs/streets-log.md, "A style tone").
+LEARNING_RATE_MULTIPLIER = 10.0
+
+
 class StyleTone(nn.Module):
     """(N, 3, H, W) RGB logits, (N, z_dim) z -> logits * exp(gain) + offset, with
-    (gain, offset) = Linear(z), each (N, 3), broadcast over the picture."""
+    (gain, offset) = `gain_and_offset(z)`, each (N, 3), broadcast over the picture."""
 
     def __init__(self, z_dim: int) -> None:
         super().__init__()
@@ -33,8 +40,13 @@ class StyleTone(nn.Module):
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
 
+    def gain_and_offset(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, z_dim) z -> (gain, offset), each (N, 3): log gain and offset of the R, G, B logits."""
+        gain, offset = (self.linear(z) * LEARNING_RATE_MULTIPLIER).chunk(2, dim=1)
+        return gain, offset
+
     def forward(self, logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        gain, offset = self.linear(z).to(logits.dtype)[:, :, None, None].chunk(2, dim=1)
+        gain, offset = (t.to(logits.dtype)[:, :, None, None] for t in self.gain_and_offset(z))
         return logits * torch.exp(gain) + offset
 
 

@@ -11,7 +11,8 @@ from gaugan.export import OnnxGauGAN, export_onnx
 from gaugan.fast import FastCLADEGenerator, FastSPADEGenerator
 from gaugan.labels import LabelSet
 from gaugan.models import CLADEGeneratorConfig, GauGAN, SPADEGeneratorConfig
-from gaugan.nn.style_tone import LEARNING_RATE_MULTIPLIER, add_missing_tone
+from gaugan.models.added_layers import with_added_layers
+from gaugan.nn.style_tone import LEARNING_RATE_MULTIPLIER
 from gaugan.semantics import semantic_input
 from gaugan.train import TrainConfig, Trainer
 from model_helpers import random_semantics, tiny_generator
@@ -44,7 +45,7 @@ def test_a_new_tone_is_the_identity_and_loads_the_weights_of_a_model_without_one
     plain = tiny_generator(LABELS, use_vae=True, z_dim=Z_DIM)
     with_tone = tiny_generator(LABELS, warm=False, use_vae=True, z_dim=Z_DIM, style_tone=True).eval()
     assert torch.count_nonzero(with_tone.tone.linear.weight) == 0  # not redrawn by the Glorot init
-    with_tone.load_state_dict(add_missing_tone(plain.state_dict(), with_tone))
+    with_tone.load_state_dict(with_added_layers(plain.state_dict(), with_tone))
     semantics = random_semantics(LABELS, n=3, h=32, w=32)
     z = torch.randn(3, Z_DIM, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():

@@ -179,6 +179,9 @@ class ConvEncoderConfig:
     Attributes:
         input_size: images are resized (bilinear) to input_size^2 first; 256 gives the paper's six
             convs (ndf x 1, 2, 4, 8, 8, 8); smaller powers of two drop trailing convs.
+        light_statistics: mu and logvar also read the image's per-channel mean and standard
+            deviation, which the convs' instance norm removes (exposure and contrast), through
+            zero-initialised linear layers (`gaugan.models.encoder`).
     """
 
     model_type: ClassVar[str] = "conv_encoder"
@@ -188,6 +191,7 @@ class ConvEncoderConfig:
     input_size: int = 256
     spectral_norm: bool = True
     init_gain: float = 0.02
+    light_statistics: bool = False
 
     def __post_init__(self) -> None:
         if self.input_size < 8 or self.input_size & (self.input_size - 1):

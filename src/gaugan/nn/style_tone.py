@@ -8,15 +8,13 @@ offset of each output channel, applied to the RGB logits before tanh, so tanh ke
 in [-1, 1] and a brighter tone compresses highlights instead of clipping them.
 
 Zero-initialised, so a model trained without it computes the same function when it is added
-(`add_missing_tone`) and a run can continue from such weights.
+(`gaugan.models.added_layers`) and a run can continue from such weights.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
-
-PREFIX = "tone."
 
 
 # The layer's output is its Linear's times this, so that Adam, whose steps are about the learning rate
@@ -49,11 +47,3 @@ class StyleTone(nn.Module):
         gain, offset = (t.to(logits.dtype)[:, :, None, None] for t in self.gain_and_offset(z))
         return logits * torch.exp(gain) + offset
 
-
-def add_missing_tone(state: dict[str, torch.Tensor], generator: nn.Module) -> dict[str, torch.Tensor]:
-    """``state`` (a generator's tensors saved without a tone) plus ``generator``'s own zero tone.
-
-    Returns a new dict; tensors already in ``state`` are kept as they are.
-    """
-    added = {name: tensor for name, tensor in generator.state_dict().items() if name.startswith(PREFIX) and name not in state}
-    return {**state, **added}

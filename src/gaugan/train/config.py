@@ -69,6 +69,9 @@ class TrainConfig:
     # (the paper's six convs), else the crop's largest power of two. A 128 px stage of a 256 px model
     # (coarse-to-fine, train/resize_start.py) sets 256 so that both stages share one encoder.
     encoder_input_size: int | None = None
+    # The encoder's heads also read each picture's per-channel mean and standard deviation, which its instance
+    # norm hides (exposure, contrast: models/encoder.py); zero at the start, so init_from a model without them is exact.
+    encoder_light_statistics: bool = False
     num_d: int = 2
     n_layers_d: int = 4
     init_gain: float = 0.02

@@ -29,12 +29,13 @@ def encoder_config(config: TrainConfig) -> model_config.ConvEncoderConfig | None
     size = 256 if config.crop_size >= 256 else 1 << (config.crop_size.bit_length() - 1)
     if config.encoder_input_size is not None:
         size = config.encoder_input_size
-    return model_config.ConvEncoderConfig(ndf=config.ngf, z_dim=config.z_dim, input_size=max(size, 8), init_gain=config.init_gain)
+    return model_config.ConvEncoderConfig(ndf=config.ngf, z_dim=config.z_dim, input_size=max(size, 8), init_gain=config.init_gain,
+                                          light_statistics=config.encoder_light_statistics)
 
 
 # Fields that change model shapes or the meaning of the weights: a resumed run must agree on them.
 MODEL_FIELDS = (
     "generator", "ngf", "ndf", "num_upsampling_layers", "norm", "spade_kernel_size", "spade_hidden",
-    "use_vae", "z_dim", "style_tone", "encoder_input_size", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
+    "use_vae", "z_dim", "style_tone", "encoder_input_size", "encoder_light_statistics", "num_d", "n_layers_d", "crop_size", "aspect_ratio", "dataset", "instances",
     "discriminator", "noise_dim", "oasis_g_blocks", "oasis_d_blocks",
 )

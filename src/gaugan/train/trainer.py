@@ -25,10 +25,10 @@ from gaugan.data.batching import collate_samples
 from gaugan.labels import LabelSet
 from gaugan.losses import VGGLoss
 from gaugan.models import GauGAN, build_model
+from gaugan.models.added_layers import addable_fields, with_added_layers
 from gaugan.models.checksums import DamagedCheckpoint
 from gaugan.models.weights import CheckpointError, load_state_dict_checked
 from gaugan.nn.modes import module_mode
-from gaugan.nn.style_tone import add_missing_tone
 from gaugan.semantics import semantic_input
 from gaugan.train import checkpoint as ckpt
 from gaugan.train.batches import EpochBatchSampler, SeededSamples, epoch_batches, steps_per_epoch
@@ -194,8 +194,8 @@ class Trainer:
             # The output size may change (coarse-to-fine: train/resize_start.py), and the label set.
             ignored = SIZE_FIELDS if name == "generator" else ()
             ignored += () if same_labels or name != "generator" else ("semantic_channels",)
-            # A tone may be added (it starts as the identity), not dropped.
-            ignored += ("style_tone",) if name == "generator" and loaded is not None and not loaded.config.style_tone else ()
+            # Zero-initialised layers may be added, not dropped (models/added_layers.py).
+            ignored += addable_fields(loaded.config) if loaded is not None else ()
             if loaded is not None and (type(loaded) is not type(target) or any(
                     getattr(loaded.config, k, None) != v for k, v in vars(target.config).items() if k not in ignored)):
                 fields = [k for k, v in vars(target.config).items() if k not in ignored and getattr(loaded.config, k, None) != v]
@@ -208,7 +208,7 @@ class Trainer:
                              f"(width {source.generator.config.width}, this run {self.generator.config.width}); "
                              "change one at a time (fine-tune the labels at its size first)")
         if source.encoder is not None:
-            load_state_dict_checked(self.encoder, source.encoder.state_dict(), str(directory))
+            load_state_dict_checked(self.encoder, with_added_layers(source.encoder.state_dict(), self.encoder), str(directory))
         if same_labels:
             if self.config.init_from_classes:
                 raise ValueError("init_from_classes is for a pretrained model with another label set; this one has the run's")
@@ -216,7 +216,7 @@ class Trainer:
             if resized:
                 state, size_note = generator_state_for_size(state, source.generator.config, self.generator.config)
                 size_note = f" ({size_note})"
-            load_state_dict_checked(self.generator, add_missing_tone(state, self.generator), str(directory))
+            load_state_dict_checked(self.generator, with_added_layers(state, self.generator), str(directory))
             fresh_because = load_discriminator(directory, self.discriminator, self.labels)
             if self.dist.is_main:
                 print(f"gaugan train: init_from {checkpoint}: generator{' and encoder' if self.encoder is not None else ''} "

@@ -1,11 +1,12 @@
 """`StyleTone`: the style code's direct path to a picture's exposure and colour balance.
 
-A decoder generator makes a picture's overall light through every layer at once, and trained with
-the image encoder it learned to leave the light out of z: relit references land within 0.6 of each
-other in z where prior draws are ~16 long, and the picture's mean grey moves by under 2 levels
-(docs/streets-log.md). This layer gives z one linear path to the light: a per-picture gain and
-offset of each output channel, applied to the RGB logits before tanh, so tanh keeps the picture
-in [-1, 1] and a brighter tone compresses highlights instead of clipping them.
+A decoder generator makes a picture's overall light through every layer at once. This layer gives z
+one linear path to it: a per-picture gain and offset of each output channel, applied to the RGB
+logits before tanh, so tanh keeps the picture in [-1, 1] and a brighter tone compresses highlights
+instead of clipping them. For a reference photo to set the light through it, the encoder must see
+the light: the paper's encoder cannot see exposure or contrast (`gaugan.models.encoder`,
+``light_statistics``). Alone, on the embedded street model, it was not used (docs/streets-log.md,
+"A style tone").
 
 Zero-initialised, so a model trained without it computes the same function when it is added
 (`gaugan.models.added_layers`) and a run can continue from such weights.
@@ -46,4 +47,3 @@ class StyleTone(nn.Module):
     def forward(self, logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         gain, offset = (t.to(logits.dtype)[:, :, None, None] for t in self.gain_and_offset(z))
         return logits * torch.exp(gain) + offset
-

@@ -20,6 +20,11 @@ from gaugan.nn.init import init_glorot
 from gaugan.nn.spectral import spectral
 
 _WIDTH_MULTIPLIERS = (1, 2, 4, 8, 8, 8, 8, 8)
+# The light heads' outputs are their weights' times this, a learning-rate multiplier: Adam moves a weight
+# by about the learning rate per step, and at the encoder's (1e-4) these zero-initialised heads had grown
+# to columns of norm 0.06 after 600 steps of the streets model, moving its codes by ~0.06 between a frame
+# relit x0.6 and x1.5 (docs/streets-log.md, "A style tone").
+LIGHT_LEARNING_RATE_MULTIPLIER = 30.0
 
 
 def conv_norm(fin: int, fout: int, kernel_size: int, stride: int, padding: int, spectral_norm: bool) -> nn.Sequential:
@@ -69,7 +74,8 @@ class ConvEncoder(nn.Module):
         x = F.leaky_relu(x, 0.2).flatten(1)
         mu, logvar = self.fc_mu(x), self.fc_var(x)
         if light is not None:
-            mu, logvar = mu + self.light_mu(light), logvar + self.light_var(light)
+            scale = LIGHT_LEARNING_RATE_MULTIPLIER
+            mu, logvar = mu + scale * self.light_mu(light), logvar + scale * self.light_var(light)
         return mu, logvar
 
 

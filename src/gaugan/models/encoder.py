@@ -16,14 +16,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from gaugan.models.config import ConvEncoderConfig
+from gaugan.nn.added_linear import AddedLinear
 from gaugan.nn.init import init_glorot
 from gaugan.nn.spectral import spectral
 
 _WIDTH_MULTIPLIERS = (1, 2, 4, 8, 8, 8, 8, 8)
-# The light heads' outputs are their weights' times this, a learning-rate multiplier: Adam moves a weight
-# by about the learning rate per step, and at the encoder's (1e-4) these zero-initialised heads had grown
-# to columns of norm 0.06 after 600 steps of the streets model, moving its codes by ~0.06 between a frame
-# relit x0.6 and x1.5 (docs/streets-log.md, "A style tone").
+# The light heads learn this much faster than the encoder's other weights (`AddedLinear`): at their rate
+# they had grown to columns of norm 0.06 after 600 steps, moving a frame's code by ~0.06 between x0.6 and x1.5.
 LIGHT_LEARNING_RATE_MULTIPLIER = 30.0
 
 
@@ -52,11 +51,9 @@ class ConvEncoder(nn.Module):
         self.fc_var = nn.Linear(fin * 4 * 4, config.z_dim)
         init_glorot(self, config.init_gain)
         if config.light_statistics:
-            # After the Glorot draw: zero, so weights trained without them load unchanged.
-            self.light_mu = nn.Linear(6, config.z_dim, bias=False)
-            self.light_var = nn.Linear(6, config.z_dim, bias=False)
-            nn.init.zeros_(self.light_mu.weight)
-            nn.init.zeros_(self.light_var.weight)
+            # After the Glorot draw, which would redraw them: zero, so weights trained without them load unchanged.
+            self.light_mu = AddedLinear(6, config.z_dim, LIGHT_LEARNING_RATE_MULTIPLIER, bias=False)
+            self.light_var = AddedLinear(6, config.z_dim, LIGHT_LEARNING_RATE_MULTIPLIER, bias=False)
 
     def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if image.dim() != 4 or image.size(1) != 3:
@@ -74,8 +71,7 @@ class ConvEncoder(nn.Module):
         x = F.leaky_relu(x, 0.2).flatten(1)
         mu, logvar = self.fc_mu(x), self.fc_var(x)
         if light is not None:
-            scale = LIGHT_LEARNING_RATE_MULTIPLIER
-            mu, logvar = mu + scale * self.light_mu(light), logvar + scale * self.light_var(light)
+            mu, logvar = mu + self.light_mu(light), logvar + self.light_var(light)
         return mu, logvar
 
 

@@ -17,11 +17,10 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from gaugan.nn.added_linear import AddedLinear
 
-# The layer's output is its Linear's times this, so that Adam, whose steps are about the learning rate
-# whatever the gradient's scale, moves the tone this much faster than the generator's other weights.
-# At the generator's rate (1e-4) it had not learned anything in 700 steps of the streets model's run
-# (rows of norm 0.02, the size of a random walk; docs/streets-log.md, "A style tone").
+# The tone learns this much faster than the generator's other weights (`AddedLinear`): at their rate it
+# had not learned anything in 700 steps (rows of norm 0.02).
 LEARNING_RATE_MULTIPLIER = 10.0
 
 
@@ -31,17 +30,11 @@ class StyleTone(nn.Module):
 
     def __init__(self, z_dim: int) -> None:
         super().__init__()
-        self.linear = nn.Linear(z_dim, 6)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Zero weights and biases: the identity for every z."""
-        nn.init.zeros_(self.linear.weight)
-        nn.init.zeros_(self.linear.bias)
+        self.linear = AddedLinear(z_dim, 6, LEARNING_RATE_MULTIPLIER)
 
     def gain_and_offset(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(N, z_dim) z -> (gain, offset), each (N, 3): log gain and offset of the R, G, B logits."""
-        gain, offset = (self.linear(z) * LEARNING_RATE_MULTIPLIER).chunk(2, dim=1)
+        gain, offset = self.linear(z).chunk(2, dim=1)
         return gain, offset
 
     def forward(self, logits: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

@@ -10,9 +10,14 @@
 # Second run (`lit`, 2026-12-07): the light did not follow because the encoder cannot see exposure (its instance
 # norm removes it; models/encoder.py), so the same with `encoder_light_statistics=true` (the encoder's heads also
 # read each picture's per-channel mean and standard deviation), 1,000 + 400 decay steps (about 23 min).
+# Third run (`reference`, 2026-12-07): the second one broke the pictures (FSD 0.48 -> 2.9): the discriminator
+# learned the relit photos as real, so seeds spread over the jittered light. The same with
+# `light_jitter_discriminator=false` (D judges the photos in their own light; only the encoder and G's targets
+# read the relit ones), 1,600 + 800 decay steps (about 40 min).
 #
-#   scripts/train_streets_tone.sh          # train (resuming), score
-#   scripts/train_streets_tone.sh lit      # the second run: train (resuming), score
+#   scripts/train_streets_tone.sh            # train (resuming), score
+#   scripts/train_streets_tone.sh lit        # the second run: train (resuming), score
+#   scripts/train_streets_tone.sh reference  # the third run: train (resuming), score
 #   scripts/train_streets_tone.sh score    # only the scores
 set -euo pipefail
 source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score_seeds
@@ -28,6 +33,11 @@ if [ "$STAGE" = lit ]; then
   # Later options win: the schedule replaces TONE's.
   train_run "$RUNS/streets-tone-lit" "${TONE[@]}" --set encoder_light_statistics=true --iterations 1000 --decay-iterations 400
   score_seeds tone-lit "$RUNS/streets-tone-lit"
+  exit 0
+fi
+if [ "$STAGE" = reference ]; then
+  train_run "$RUNS/streets-tone-reference" "${TONE[@]}" --set encoder_light_statistics=true --set light_jitter_discriminator=false
+  score_seeds tone-reference "$RUNS/streets-tone-reference"
   exit 0
 fi
 if [ "$STAGE" = all ]; then

@@ -78,3 +78,46 @@ def test_off_by_default_and_out_of_range_strengths_are_refused_by_name():
     for bad in (-0.1, 2.5):
         with pytest.raises(ValueError, match=f"light_jitter must be in \\[0, 2\\].*got {bad}"):
             TrainConfig(light_jitter=bad)
+
+
+def test_without_the_discriminator_only_the_encoder_and_the_targets_read_the_relit_photo(tmp_path, monkeypatch):
+    """light_jitter_discriminator=false: D learns the photo in its own light as real, while the
+    encoder, the L1 and the feature-matching targets read the relit one."""
+    trainer = _trainer(tmp_path, light_jitter=1.0, light_jitter_discriminator=False)
+    step = trainer.step_fn
+    micro_batches = trainer._micro_batches(next(iter(trainer._loader(0, 0))))
+    photo = micro_batches[0][1].clone()
+    encoded, judged_real, targets = [], [], []
+    for name, store, position in (("generate", encoded, 1), ("discriminator_losses", judged_real, 1),
+                                  ("generator_losses", targets, 1)):
+        original = getattr(step, name)
+
+        def spy(*args, _original=original, _store=store, _position=position, **kwargs):
+            _store.append(args[_position].clone())
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(step, name, spy)
+    torch.manual_seed(5)
+    losses = step(micro_batches)
+    torch.manual_seed(5)
+    relit = jitter_light(photo, 1.0)
+    assert not torch.allclose(relit, photo)
+    torch.testing.assert_close(encoded[0], relit)
+    torch.testing.assert_close(targets[0], relit)
+    torch.testing.assert_close(judged_real[0], photo)
+    assert all(torch.isfinite(torch.tensor(v)) for v in losses.values()) and "G_L1" in losses
+
+
+def test_the_discriminator_reads_the_relit_photo_by_default(tmp_path, monkeypatch):
+    trainer = _trainer(tmp_path, light_jitter=1.0)
+    step = trainer.step_fn
+    micro_batches = trainer._micro_batches(next(iter(trainer._loader(0, 0))))
+    photo = micro_batches[0][1].clone()
+    judged_real = []
+    original = step.discriminator_losses
+    monkeypatch.setattr(step, "discriminator_losses", lambda *a, **k: judged_real.append(a[1].clone()) or original(*a, **k))
+    torch.manual_seed(5)
+    step(micro_batches)
+    torch.manual_seed(5)
+    torch.testing.assert_close(judged_real[0], jitter_light(photo, 1.0))
+    assert TrainConfig().light_jitter_discriminator is True

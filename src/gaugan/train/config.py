@@ -89,6 +89,11 @@ class TrainConfig:
     # paper's recipe): where the layout tells the light (CamVid's four drives), only then must the style code.
     light_jitter: float = 0.0
     light_white_balance: bool = True  # with light_jitter: random per-channel gains too (false: exposure and contrast only)
+    # With light_jitter: the discriminator also learns the relit photos as real (true). False: it judges the
+    # photos in their own light, and only the encoder and the generator's targets (L1, chroma, feature
+    # matching, VGG) read the relit ones, so a reference's light is followed while the pictures drawn from
+    # the prior (seeds) stay in the dataset's light.
+    light_jitter_discriminator: bool = True
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot

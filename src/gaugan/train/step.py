@@ -22,7 +22,8 @@ micro-batches would have to stay alive at once, so there D gets fakes made under
 regenerates, as before.
 
 With ``light_jitter`` (train/light_jitter.py) each real photo gets a random light first, for every
-use of it. With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
+use of it; with ``light_jitter_discriminator`` off, the discriminator's losses keep the photo in its
+own light and only the encoder and the generator's targets read the relit one (the *reference*). With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
 and label maps transformed alike, one draw per micro-batch shared by its three calls.
 
 Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
@@ -219,29 +220,38 @@ class TrainingStep:
             losses["D_labelmix"] = cfg.lambda_labelmix * label_mix_consistency(mask, logits[2 * n:], logits_real, logits_fake)
         return losses
 
+    def _with_reference(self, semantics: torch.Tensor, real: torch.Tensor):
+        """(semantics, photo) -> (semantics, the photo D learns as real, the reference photo), each
+        (N, C, H, W): the reference is the photo under ``light_jitter``'s random light; D's photo is
+        the same relit one, or with ``light_jitter_discriminator`` off the photo as it is."""
+        cfg = self.config
+        semantics, real = self._memory_format(semantics), self._memory_format(real)
+        reference = self._memory_format(jitter_light(real, cfg.light_jitter, white_balance=cfg.light_white_balance))
+        return semantics, (reference if cfg.light_jitter_discriminator else real), reference
+
     # ---- the iteration -------------------------------------------------------------------------
     def __call__(self, micro_batches: list[tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
         """One iteration over ``grad_accumulation`` micro-batches of (semantics, real image)."""
         cfg = self.config
-        micro_batches = [(self._memory_format(s), self._memory_format(jitter_light(r, cfg.light_jitter, white_balance=cfg.light_white_balance)))
-                         for s, r in micro_batches]
+        # (semantics, the photo D learns as real, the reference: what E reads and G's targets are)
+        micro_batches = [self._with_reference(semantics, real) for semantics, real in micro_batches]
         n = len(micro_batches)
         totals: dict[str, float] = {}
         share_fake = n == 1  # one generator pass for both updates (see the module's docstring)
-        augments = [self.draw_augmentation(semantics) for semantics, _ in micro_batches]
-        judged = [self.judged_labels(semantics, augment) for (semantics, _), augment in zip(micro_batches, augments)]
+        augments = [self.draw_augmentation(semantics) for semantics, _, _ in micro_batches]
+        judged = [self.judged_labels(semantics, augment) for (semantics, _, _), augment in zip(micro_batches, augments)]
 
         # Discriminator update on fakes of the current generator.
         fakes = []
         self.opt_d.zero_grad(set_to_none=True)
-        for i, (semantics, real) in enumerate(micro_batches):
+        for i, (semantics, real, reference) in enumerate(micro_batches):
             if share_fake:
                 with self.autocast():
-                    fakes.append(self.generate(semantics, real, self.m.generator, self.m.encoder, compute_kld=True))
+                    fakes.append(self.generate(semantics, reference, self.m.generator, self.m.encoder, compute_kld=True))
                 fake = fakes[-1][0]
             else:
                 with torch.no_grad(), self.autocast():
-                    fake, _ = self.generate(semantics, real, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
+                    fake, _ = self.generate(semantics, reference, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
             with _no_sync(self.m.discriminator, i == n - 1):
                 losses = self.discriminator_losses(semantics, real, fake, judged[i], augments[i])
                 self.scaler_d.scale(sum(losses.values()) / n).backward()
@@ -254,15 +264,15 @@ class TrainingStep:
         d_module = unwrap(self.m.discriminator)
         d_module.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
-        for i, (semantics, real) in enumerate(micro_batches):
+        for i, (semantics, _, reference) in enumerate(micro_batches):
             sync = i == n - 1
             with _no_sync(self.m.generator, sync), _no_sync(self.m.encoder, sync):
                 if share_fake:
                     fake, kld = fakes[i]
                 else:
                     with self.autocast():
-                        fake, kld = self.generate(semantics, real, self.m.generator, self.m.encoder, compute_kld=True)
-                losses = self.generator_losses(semantics, real, fake, kld, judged[i], augments[i])
+                        fake, kld = self.generate(semantics, reference, self.m.generator, self.m.encoder, compute_kld=True)
+                losses = self.generator_losses(semantics, reference, fake, kld, judged[i], augments[i])
                 total = sum(losses.values())
                 self.scaler_g.scale(total / n).backward()
             _accumulate(totals, losses, n)

@@ -13,7 +13,10 @@
 # Third run (`reference`, 2026-12-07): the second one broke the pictures (FSD 0.48 -> 2.9): the discriminator
 # learned the relit photos as real, so seeds spread over the jittered light. The same with
 # `light_jitter_discriminator=false` (D judges the photos in their own light; only the encoder and G's targets
-# read the relit ones), 1,600 + 800 decay steps (about 40 min).
+# read the relit ones), 1,600 + 800 decay steps (about 35 min). Begun with the style tone
+# (`~/gaugan-runs/streets-tone-reference`, stopped at step 891): in every run with the tone the discriminator
+# pulled ahead from the first hundred steps (G's GAN loss 1.2 -> 3.3 by step 1,000) where the same jitter
+# without it (scripts/train_streets_light.sh long) kept the two level (1.0), so it runs without the tone.
 #
 #   scripts/train_streets_tone.sh            # train (resuming), score
 #   scripts/train_streets_tone.sh lit        # the second run: train (resuming), score
@@ -36,8 +39,9 @@ if [ "$STAGE" = lit ]; then
   exit 0
 fi
 if [ "$STAGE" = reference ]; then
-  train_run "$RUNS/streets-tone-reference" "${TONE[@]}" --set encoder_light_statistics=true --set light_jitter_discriminator=false
-  score_seeds tone-reference "$RUNS/streets-tone-reference"
+  train_run "$RUNS/streets-light-reference" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
+    --set light_jitter_discriminator=false
+  score_seeds light-reference "$RUNS/streets-light-reference"
   exit 0
 fi
 if [ "$STAGE" = all ]; then

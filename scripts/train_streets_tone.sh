@@ -17,10 +17,14 @@
 # (`~/gaugan-runs/streets-tone-reference`, stopped at step 891): in every run with the tone the discriminator
 # pulled ahead from the first hundred steps (G's GAN loss 1.2 -> 3.3 by step 1,000) where the same jitter
 # without it (scripts/train_streets_light.sh long) kept the two level (1.0), so it runs without the tone.
+# Fourth run (`wide`): the third one's package (`python -m gaugan.streets.package ~/gaugan-runs/streets-light-reference
+# -o ~/gaugan-runs/streets-light-reference-package`, with its D) continued with `light_jitter=0.6` (exposure
+# x0.66-1.5, the range the reference-light score relights by; 0.3 covered x0.81-1.23), 1,200 + 600 decay steps.
 #
 #   scripts/train_streets_tone.sh            # train (resuming), score
 #   scripts/train_streets_tone.sh lit        # the second run: train (resuming), score
 #   scripts/train_streets_tone.sh reference  # the third run: train (resuming), score
+#   scripts/train_streets_tone.sh wide       # the fourth run (after packaging the third): train (resuming), score
 #   scripts/train_streets_tone.sh score    # only the scores
 set -euo pipefail
 source "$(dirname "$0")/camvid_runs.sh"  # REPO, RUNS, DATA, GAUGAN, PYTHON, train_run, score_seeds
@@ -42,6 +46,13 @@ if [ "$STAGE" = reference ]; then
   train_run "$RUNS/streets-light-reference" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
     --set light_jitter_discriminator=false
   score_seeds light-reference "$RUNS/streets-light-reference"
+  exit 0
+fi
+if [ "$STAGE" = wide ]; then
+  train_run "$RUNS/streets-light-wide" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
+    --set light_jitter_discriminator=false --set light_jitter=0.6 --set init_from="$RUNS/streets-light-reference-package" \
+    --iterations 1200 --decay-iterations 600
+  score_seeds light-wide "$RUNS/streets-light-wide"
   exit 0
 fi
 if [ "$STAGE" = all ]; then

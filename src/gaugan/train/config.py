@@ -94,6 +94,12 @@ class TrainConfig:
     # matching, VGG) read the relit ones, so a reference's light is followed while the pictures drawn from
     # the prior (seeds) stay in the dataset's light.
     light_jitter_discriminator: bool = True
+    # With use_vae: the discriminator also judges pictures painted from codes drawn from the prior (seeds),
+    # and the generator is charged this times their GAN loss (BicycleGAN's cLR-GAN branch; 0 = off, the
+    # paper's recipe, where D only ever sees pictures of encoded codes, so nothing holds the seeds to the
+    # data once the codes carry something the data does not vary, e.g. light_jitter's light). Costs one
+    # more generator pass per step.
+    lambda_gan_prior: float = 0.0
     # pix2pix's L1 between the generated and the real picture (mean over pixels and channels, images in
     # [-1, 1]); with the style encoder the generator is asked to reconstruct the very frame whose style it
     # was given. Not in the paper's recipe (0 = off): a stand-in for the VGG loss where its weights cannot
@@ -192,11 +198,14 @@ class TrainConfig:
         if parse_operations(self.d_augment) and self.discriminator == "oasis":
             raise ValueError("d_augment works with the multi-scale discriminator; OASIS's segments the image "
                              "alone and its losses read class ids, which the augmentation does not move")
-        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_l1_chroma", "lambda_labelmix"):
+        for name in ("lambda_feat", "lambda_vgg", "lambda_kld", "kld_free_bits", "lambda_l1", "lambda_l1_chroma", "lambda_labelmix",
+                     "lambda_gan_prior"):
             if not getattr(self, name) >= 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.extra_dataset is not None and not self.extra_dataroot:
             raise ValueError(f"extra_dataset {self.extra_dataset!r} needs extra_dataroot (its folder)")
+        if self.lambda_gan_prior > 0 and (not self.use_vae or self.discriminator == "oasis"):
+            raise ValueError("lambda_gan_prior judges pictures of prior codes: it needs use_vae and the multi-scale discriminator")
         if not 0 <= self.light_jitter <= 2:
             raise ValueError(f"light_jitter must be in [0, 2] (exposure x 2^U(-s, s)), got {self.light_jitter}")
         if self.ema_rampup is not None and not self.ema_rampup > 0:

@@ -4,7 +4,9 @@ Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg
                   + lambda_kld * KLD(E(real))                       (the last only with the encoder)
                   [+ lambda_l1 * |fake - real|]                     (pix2pix's term; off in the paper's recipe)
                   [+ lambda_l1_chroma * |chroma(fake) - chroma(real)|]  (colour only, losses/chroma.py; off in it too)
-Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached.
+                  [+ lambda_gan_prior * GAN(D(prior_fake))]         (prior_fake = G(label, z ~ N(0, I)): a seed's picture)
+Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) [+ lambda_gan_prior * GAN(D(prior_fake), fake)]
+                  with the generator's output detached.
 
 With the OASIS discriminator (``discriminator: oasis``, a per-pixel N+1-class segmenter of the image
 alone) the adversarial terms are OASIS' instead (`gaugan.losses.oasis`):
@@ -119,6 +121,12 @@ class TrainingStep:
             fake = generator(semantics)
         return fake, kld
 
+    def generate_from_prior(self, semantics: torch.Tensor, generator: nn.Module) -> torch.Tensor | None:
+        """(N, 3, H, W) pictures of codes drawn from N(0, I), as seeds paint (``lambda_gan_prior``), or None."""
+        if self.config.lambda_gan_prior <= 0:
+            return None
+        return generator(semantics)  # z=None: the generator draws it from the prior
+
     def label_ids(self, semantics: torch.Tensor) -> torch.Tensor:
         """(N, C, H, W) semantic input -> (N, H, W) class ids (the argmax of its one-hot channels)."""
         return semantics[:, : self.label_channels].argmax(1)
@@ -136,16 +144,19 @@ class TrainingStep:
         return draw(self.augmentations, semantics.size(0), semantics.size(2), semantics.size(3), semantics.device)
 
     def generator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor, kld: torch.Tensor | None,
-                         judged: JudgedLabels | None = None, augment: AugmentParams | None = None):
-        """G's losses for ``fake`` (N, 3, H, W), made by `generate` with its graph, and its KL term.
+                         judged: JudgedLabels | None = None, augment: AugmentParams | None = None,
+                         prior_fake: torch.Tensor | None = None):
+        """G's losses for ``fake`` (N, 3, H, W), made by `generate` with its graph, and its KL term
+        (and for ``prior_fake``, `generate_from_prior`'s, with its graph: its GAN loss only).
         ``judged`` must come from `judged_labels` with the same ``augment`` (or both be None)."""
         cfg = self.config
         if self.oasis:
             losses = self._oasis_adversarial(semantics, fake)
         else:
             labels = judged if judged is not None else self.judged_labels(semantics, augment)
-            judged_fake, judged_real = (augment.image(fake), augment.image(real)) if augment is not None else (fake, real)
-            losses = self._multiscale_adversarial(labels, judged_fake, judged_real)
+            fakes = fake if prior_fake is None else torch.cat([fake, prior_fake])
+            judged_fakes, judged_real = (augment.image(fakes), augment.image(real)) if augment is not None else (fakes, real)
+            losses = self._multiscale_adversarial(labels, judged_fakes, judged_real)
         if self.m.vgg_loss is not None and cfg.lambda_vgg > 0:
             with self.autocast():
                 losses["G_VGG"] = self.m.vgg_loss(fake.float(), real).float() * cfg.lambda_vgg
@@ -157,12 +168,16 @@ class TrainingStep:
             losses["KLD"] = kld
         return losses
 
-    def _multiscale_adversarial(self, labels: JudgedLabels, fake: torch.Tensor, real: torch.Tensor) -> dict:
-        """Hinge (or LS / original) GAN loss + feature matching against the real image's features."""
+    def _multiscale_adversarial(self, labels: JudgedLabels, fakes: torch.Tensor, real: torch.Tensor) -> dict:
+        """Hinge (or LS / original) GAN loss + feature matching against the real image's features.
+        ``fakes``: (N, 3, H, W) pictures of encoded codes, or (2N, ...) those and then pictures of
+        prior codes, which get only a GAN loss (``lambda_gan_prior``)."""
         cfg = self.config
         discriminator = unwrap(self.m.discriminator)
+        n = real.size(0)
         with self.autocast():
-            pred_fake = [[f.float() for f in scale] for scale in discriminator(labels, fake)]
+            predictions = discriminator(labels, fakes)
+        pred_fake = [[f[:n].float() for f in scale] for scale in predictions]
         # The real image only gives feature-matching targets: without a graph, D's backward skips
         # it (in one call with the fake, the backward would carry zeros through its half). In eval
         # mode, so that its spectral norms skip their power iteration and divide by the sigma the
@@ -170,6 +185,9 @@ class TrainingStep:
         with module_mode(discriminator, training=False), torch.no_grad(), self.autocast():
             pred_real = [[f.float() for f in scale] for scale in discriminator(labels, real)]
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
+        if fakes.size(0) > n:
+            pred_prior = [[f[n:].float() for f in scale] for scale in predictions]
+            losses["G_GAN_prior"] = gan_loss(pred_prior, True, for_discriminator=False, mode=cfg.gan_mode) * cfg.lambda_gan_prior
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
         return losses
@@ -181,25 +199,32 @@ class TrainingStep:
         return {"G_GAN": oasis_g_loss(logits.float(), self.label_ids(semantics), self.dontcare_id, self.config.class_balancing)}
 
     def discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor,
-                             judged: JudgedLabels | None = None, augment: AugmentParams | None = None):
-        """D's losses for the real image and a generated ``fake`` (N, 3, H, W, no graph); ``judged``
-        as in `generator_losses`."""
+                             judged: JudgedLabels | None = None, augment: AugmentParams | None = None,
+                             prior_fake: torch.Tensor | None = None):
+        """D's losses for the real image and a generated ``fake`` (N, 3, H, W, no graph), and for
+        ``prior_fake`` (`generate_from_prior`'s) when given; ``judged`` as in `generator_losses`."""
         cfg = self.config
         fake = fake.detach().float()
         if self.oasis:
             return self._oasis_discriminator_losses(semantics, real, fake)
-        pictures = torch.cat([fake, real])
+        fakes = fake if prior_fake is None else torch.cat([fake, prior_fake.detach().float()])
+        pictures = torch.cat([fakes, real])
         if augment is not None:
             pictures = augment.image(pictures)
         with self.autocast():
             labels = judged if judged is not None else self.judged_labels(semantics, augment)
             predictions = self.m.discriminator(labels, pictures)
-        pred_fake = [[f[: fake.size(0)].float() for f in scale] for scale in predictions]
-        pred_real = [[f[fake.size(0) :].float() for f in scale] for scale in predictions]
-        return {
+        n = fake.size(0)
+        pred_fake = [[f[:n].float() for f in scale] for scale in predictions]
+        pred_real = [[f[fakes.size(0):].float() for f in scale] for scale in predictions]
+        losses = {
             "D_fake": gan_loss(pred_fake, False, for_discriminator=True, mode=cfg.gan_mode),
             "D_real": gan_loss(pred_real, True, for_discriminator=True, mode=cfg.gan_mode),
         }
+        if prior_fake is not None:
+            pred_prior = [[f[n: fakes.size(0)].float() for f in scale] for scale in predictions]
+            losses["D_fake_prior"] = gan_loss(pred_prior, False, for_discriminator=True, mode=cfg.gan_mode) * cfg.lambda_gan_prior
+        return losses
 
     def _oasis_discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor):
         cfg = self.config
@@ -247,13 +272,15 @@ class TrainingStep:
         for i, (semantics, real, reference) in enumerate(micro_batches):
             if share_fake:
                 with self.autocast():
-                    fakes.append(self.generate(semantics, reference, self.m.generator, self.m.encoder, compute_kld=True))
-                fake = fakes[-1][0]
+                    fakes.append(self.generate(semantics, reference, self.m.generator, self.m.encoder, compute_kld=True)
+                                 + (self.generate_from_prior(semantics, self.m.generator),))
+                fake, _, prior_fake = fakes[-1]
             else:
                 with torch.no_grad(), self.autocast():
                     fake, _ = self.generate(semantics, reference, unwrap(self.m.generator), unwrap(self.m.encoder), compute_kld=False)
+                    prior_fake = self.generate_from_prior(semantics, unwrap(self.m.generator))
             with _no_sync(self.m.discriminator, i == n - 1):
-                losses = self.discriminator_losses(semantics, real, fake, judged[i], augments[i])
+                losses = self.discriminator_losses(semantics, real, fake, judged[i], augments[i], prior_fake)
                 self.scaler_d.scale(sum(losses.values()) / n).backward()
             _accumulate(totals, losses, n)
         self.scaler_d.step(self.opt_d)
@@ -268,11 +295,12 @@ class TrainingStep:
             sync = i == n - 1
             with _no_sync(self.m.generator, sync), _no_sync(self.m.encoder, sync):
                 if share_fake:
-                    fake, kld = fakes[i]
+                    fake, kld, prior_fake = fakes[i]
                 else:
                     with self.autocast():
                         fake, kld = self.generate(semantics, reference, self.m.generator, self.m.encoder, compute_kld=True)
-                losses = self.generator_losses(semantics, reference, fake, kld, judged[i], augments[i])
+                        prior_fake = self.generate_from_prior(semantics, self.m.generator)
+                losses = self.generator_losses(semantics, reference, fake, kld, judged[i], augments[i], prior_fake)
                 total = sum(losses.values())
                 self.scaler_g.scale(total / n).backward()
             _accumulate(totals, losses, n)

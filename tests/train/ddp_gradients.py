@@ -6,6 +6,7 @@ with one process holding the whole batch, and (run as a script under torchrun) o
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -28,12 +29,12 @@ from gaugan.train import TrainConfig, Trainer  # noqa: E402
 SIZE = 64
 
 
-def config(output_dir, batch_size: int) -> TrainConfig:
-    return TrainConfig(
+def config(output_dir, batch_size: int, **changes) -> TrainConfig:
+    return TrainConfig(**{**dict(
         ngf=8, ndf=8, crop_size=SIZE, spade_hidden=16, use_vgg=False, n_layers_d=3, batch_size=batch_size,
         iterations=1, checkpoint_every=100, output_dir=str(output_dir), tensorboard=False, ema_decay=None,
         seed=5, init_gain=0.2, lr=0.0,
-    )
+    ), **changes})
 
 
 def gradients(trainer: Trainer) -> dict[str, np.ndarray]:
@@ -44,12 +45,13 @@ def gradients(trainer: Trainer) -> dict[str, np.ndarray]:
     return out
 
 
-def run_rank(output_dir: Path) -> None:
-    """One process of a 2-process run (batch 2 each); the rank and world come from the environment."""
+def run_rank(output_dir: Path, float64: bool = True, **changes) -> None:
+    """One process of a 2-process run (batch 2 each); the rank and world come from the environment;
+    ``changes`` replace settings of `config`; without ``float64`` in the modules' own precision."""
     torch.set_num_threads(1)
     try:
-        with float64_everywhere():
-            trainer = Trainer(config(output_dir, batch_size=2), ToyPairs(n=8, size=SIZE), show_progress=False)
+        with float64_everywhere() if float64 else contextlib.nullcontext():
+            trainer = Trainer(config(output_dir, batch_size=2, **changes), ToyPairs(n=8, size=SIZE), show_progress=False)
             assert trainer.dist.world_size == 2
             trainer.fit()
         rank = trainer.dist.rank

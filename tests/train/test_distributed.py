@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch.multiprocessing as mp
 from ddp_gradients import assert_matches_one_process, run_rank
 
@@ -30,14 +31,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _worker(rank, port, output_dir):
+def _worker(rank, port, output_dir, changes=None):
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank))
-    run_rank(output_dir)
+    run_rank(output_dir, float64=changes is None, **(changes or {}))
 
 
 def test_two_processes_match_one_process_with_the_whole_batch(tmp_path):
     mp.spawn(_worker, args=(_free_port(), tmp_path), nprocs=2, join=True)
     assert_matches_one_process(tmp_path)
+
+
+def test_the_pictures_of_prior_codes_train_both_processes_alike(tmp_path):
+    """lambda_gan_prior adds a second generator pass per step, from codes each process draws from
+    the prior: DDP still leaves both processes the same averaged generator gradient."""
+    changes = dict(use_vae=True, z_dim=16, lambda_gan_prior=1.0, precision="fp32")
+    mp.spawn(_worker, args=(_free_port(), tmp_path, changes), nprocs=2, join=True)
+    ranks = [dict(np.load(tmp_path / f"rank{r}.npz")) for r in range(2)]
+    generator = [key for key in ranks[0] if key.startswith("G.")]
+    assert generator and ranks[0]["loss.G_GAN_prior"] != ranks[1]["loss.G_GAN_prior"]  # each its own codes
+    for key in generator:
+        np.testing.assert_array_equal(ranks[0][key], ranks[1][key], err_msg=key)
+    assert np.abs(ranks[0]["G.fc.weight"]).max() > 1e-3
 
 
 def test_two_torchrun_nodes_over_loopback_match_one_process(tmp_path):

@@ -25,7 +25,8 @@ regenerates, as before.
 
 With ``light_jitter`` (train/light_jitter.py) each real photo gets a random light first, for every
 use of it; with ``light_jitter_discriminator`` off, the discriminator's losses keep the photo in its
-own light and only the encoder and the generator's targets read the relit one (the *reference*). With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
+own light and only the encoder and the generator's targets read the relit one (the *reference*).
+With ``d_augment`` (train/d_augment.py, DiffAugment) every multi-scale D call judges the pictures
 and label maps transformed alike, one draw per micro-batch shared by its three calls.
 
 Modules may be DDP-wrapped. The discriminator is called unwrapped (and frozen) in the generator
@@ -122,7 +123,9 @@ class TrainingStep:
         return fake, kld
 
     def generate_from_prior(self, semantics: torch.Tensor, generator: nn.Module) -> torch.Tensor | None:
-        """(N, 3, H, W) pictures of codes drawn from N(0, I), as seeds paint (``lambda_gan_prior``), or None."""
+        """(N, 3, H, W) pictures of codes drawn from N(0, I), as seeds paint (``lambda_gan_prior``), or
+        None. Each process draws its own codes; DDP averages the gradients of both generator passes
+        (tests/train/test_distributed.py)."""
         if self.config.lambda_gan_prior <= 0:
             return None
         return generator(semantics)  # z=None: the generator draws it from the prior

@@ -58,3 +58,19 @@ def test_off_by_default_and_refused_without_an_encoder():
         TrainConfig(lambda_gan_prior=1.0)
     with pytest.raises(ValueError, match="lambda_gan_prior must be >= 0, got -1"):
         TrainConfig(lambda_gan_prior=-1.0, use_vae=True)
+
+
+@pytest.mark.parametrize("weight", [0.5, 3.0])
+def test_both_kinds_of_fake_together_weigh_as_much_as_the_reals(tmp_path, weight):
+    """With the prior pictures the same as the encoded ones, D's two fake terms add up to the plain one."""
+    trainer = toy_encoder_trainer(tmp_path, lambda_gan_prior=weight)
+    step = trainer.step_fn
+    semantics, real = trainer._micro_batches(next(iter(trainer._loader(0, 0))))[0]
+    fake = torch.rand_like(real) * 2 - 1
+    trainer.discriminator.eval()  # no power iteration between the two calls
+    with torch.no_grad():
+        plain = step.discriminator_losses(semantics, real, fake)
+        both = step.discriminator_losses(semantics, real, fake, prior_fake=fake.clone())
+    torch.testing.assert_close(both["D_fake"] + both["D_fake_prior"], plain["D_fake"])
+    torch.testing.assert_close(both["D_fake_prior"] / both["D_fake"], torch.tensor(weight))
+    torch.testing.assert_close(both["D_real"], plain["D_real"])

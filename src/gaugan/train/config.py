@@ -95,7 +95,8 @@ class TrainConfig:
     # the prior (seeds) stay in the dataset's light.
     light_jitter_discriminator: bool = True
     # With use_vae: the discriminator also judges pictures painted from codes drawn from the prior (seeds),
-    # and the generator is charged this times their GAN loss (BicycleGAN's cLR-GAN branch; 0 = off, the
+    # weighed this against the encoded codes' pictures (the two kinds of fake together weigh as much as
+    # the reals), and the generator is charged this times their GAN loss (BicycleGAN's cLR-GAN branch; 0 = off, the
     # paper's recipe, where D only ever sees pictures of encoded codes, so nothing holds the seeds to the
     # data once the codes carry something the data does not vary, e.g. light_jitter's light). Costs one
     # more generator pass per step.

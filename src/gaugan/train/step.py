@@ -5,8 +5,9 @@ Generator loss  = GAN(D(fake)) + lambda_feat * FM(D(fake), D(real)) + lambda_vgg
                   [+ lambda_l1 * |fake - real|]                     (pix2pix's term; off in the paper's recipe)
                   [+ lambda_l1_chroma * |chroma(fake) - chroma(real)|]  (colour only, losses/chroma.py; off in it too)
                   [+ lambda_gan_prior * GAN(D(prior_fake))]         (prior_fake = G(label, z ~ N(0, I)): a seed's picture)
-Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) [+ lambda_gan_prior * GAN(D(prior_fake), fake)]
-                  with the generator's output detached.
+Discriminator   = GAN(D(fake), fake) + GAN(D(real), real) with the generator's output detached
+                  (with lambda_gan_prior, the fake term is (GAN(D(fake), fake) + lambda_gan_prior *
+                  GAN(D(prior_fake), fake)) / (1 + lambda_gan_prior): fakes weigh as much as reals).
 
 With the OASIS discriminator (``discriminator: oasis``, a per-pixel N+1-class segmenter of the image
 alone) the adversarial terms are OASIS' instead (`gaugan.losses.oasis`):
@@ -225,8 +226,12 @@ class TrainingStep:
             "D_real": gan_loss(pred_real, True, for_discriminator=True, mode=cfg.gan_mode),
         }
         if prior_fake is not None:
+            # Both kinds of fake together weigh as much as the reals: with D_fake + D_fake_prior at
+            # weight 1 each, D was pushed to call everything fake (its real loss 0.6 -> 1.1).
             pred_prior = [[f[n: fakes.size(0)].float() for f in scale] for scale in predictions]
-            losses["D_fake_prior"] = gan_loss(pred_prior, False, for_discriminator=True, mode=cfg.gan_mode) * cfg.lambda_gan_prior
+            share = cfg.lambda_gan_prior / (1 + cfg.lambda_gan_prior)
+            losses["D_fake"] = losses["D_fake"] * (1 - share)
+            losses["D_fake_prior"] = gan_loss(pred_prior, False, for_discriminator=True, mode=cfg.gan_mode) * share
         return losses
 
     def _oasis_discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor):

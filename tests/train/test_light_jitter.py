@@ -88,12 +88,12 @@ def test_without_the_discriminator_only_the_encoder_and_the_targets_read_the_rel
     micro_batches = trainer._micro_batches(next(iter(trainer._loader(0, 0))))
     photo = micro_batches[0][1].clone()
     encoded, judged_real, targets = [], [], []
-    for name, store, position in (("generate", encoded, 1), ("discriminator_losses", judged_real, 1),
-                                  ("generator_losses", targets, 1)):
+    # Each of these takes (semantics, photo, ...): the photo it reads is its second argument.
+    for name, store in (("generate", encoded), ("discriminator_losses", judged_real), ("generator_losses", targets)):
         original = getattr(step, name)
 
-        def spy(*args, _original=original, _store=store, _position=position, **kwargs):
-            _store.append(args[_position].clone())
+        def spy(*args, _original=original, _store=store, **kwargs):
+            _store.append(args[1].clone())
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(step, name, spy)

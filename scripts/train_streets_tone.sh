@@ -39,6 +39,8 @@ TONE=(--config "$REPO/configs/streets-256.yaml" --iterations 1600 --decay-iterat
       --set lambda_l1=10 --set lambda_kld=0.005 --set kld_free_bits=0.02 --set lambda_l1_chroma=30
       --set init_from=streets --set extra_dataset=labelmefacade --set extra_dataroot="$DATA/../labelmefacade"
       --set style_tone=true --set light_jitter=0.3 --set light_white_balance=false)
+# The third to fifth runs: TONE without the tone, with the encoder's light statistics and the jitter kept from D.
+LIGHT=("${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true --set light_jitter_discriminator=false)
 
 if [ "$STAGE" = lit ]; then
   # Later options win: the schedule replaces TONE's.
@@ -47,21 +49,18 @@ if [ "$STAGE" = lit ]; then
   exit 0
 fi
 if [ "$STAGE" = reference ]; then
-  train_run "$RUNS/streets-light-reference" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
-    --set light_jitter_discriminator=false
+  train_run "$RUNS/streets-light-reference" "${LIGHT[@]}"
   score_seeds light-reference "$RUNS/streets-light-reference"
   exit 0
 fi
 if [ "$STAGE" = wide ]; then
-  train_run "$RUNS/streets-light-wide" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
-    --set light_jitter_discriminator=false --set light_jitter=0.6 --set init_from="$RUNS/streets-light-reference-package" \
-    --iterations 1200 --decay-iterations 600
+  train_run "$RUNS/streets-light-wide" "${LIGHT[@]}" --set light_jitter=0.6 \
+    --set init_from="$RUNS/streets-light-reference-package" --iterations 1200 --decay-iterations 600
   score_seeds light-wide "$RUNS/streets-light-wide"
   exit 0
 fi
 if [ "$STAGE" = prior ]; then
-  train_run "$RUNS/streets-light-prior" "${TONE[@]}" --set style_tone=false --set encoder_light_statistics=true \
-    --set light_jitter_discriminator=false --set light_jitter=0.6 --set lambda_gan_prior=1 \
+  train_run "$RUNS/streets-light-prior" "${LIGHT[@]}" --set light_jitter=0.6 --set lambda_gan_prior=1 \
     --iterations 1200 --decay-iterations 600
   score_seeds light-prior "$RUNS/streets-light-prior"
   exit 0

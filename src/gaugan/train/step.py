@@ -181,16 +181,16 @@ class TrainingStep:
         n = real.size(0)
         with self.autocast():
             predictions = discriminator(labels, fakes)
-        pred_fake = [[f[:n].float() for f in scale] for scale in predictions]
+        pred_fake = _pictures(predictions, 0, n)
         # The real image only gives feature-matching targets: without a graph, D's backward skips
         # it (in one call with the fake, the backward would carry zeros through its half). In eval
         # mode, so that its spectral norms skip their power iteration and divide by the sigma the
         # fake was judged with (D has no other train-mode behaviour: instance norm only).
         with module_mode(discriminator, training=False), torch.no_grad(), self.autocast():
-            pred_real = [[f.float() for f in scale] for scale in discriminator(labels, real)]
+            pred_real = _pictures(discriminator(labels, real), 0, n)
         losses = {"G_GAN": gan_loss(pred_fake, True, for_discriminator=False, mode=cfg.gan_mode)}
         if fakes.size(0) > n:
-            pred_prior = [[f[n:].float() for f in scale] for scale in predictions]
+            pred_prior = _pictures(predictions, n, fakes.size(0))
             losses["G_GAN_prior"] = gan_loss(pred_prior, True, for_discriminator=False, mode=cfg.gan_mode) * cfg.lambda_gan_prior
         if cfg.lambda_feat > 0:
             losses["G_feat"] = feature_matching_loss(pred_fake, pred_real) * cfg.lambda_feat
@@ -218,20 +218,17 @@ class TrainingStep:
         with self.autocast():
             labels = judged if judged is not None else self.judged_labels(semantics, augment)
             predictions = self.m.discriminator(labels, pictures)
-        n = fake.size(0)
-        pred_fake = [[f[:n].float() for f in scale] for scale in predictions]
-        pred_real = [[f[fakes.size(0):].float() for f in scale] for scale in predictions]
+        n, n_fakes = fake.size(0), fakes.size(0)
         losses = {
-            "D_fake": gan_loss(pred_fake, False, for_discriminator=True, mode=cfg.gan_mode),
-            "D_real": gan_loss(pred_real, True, for_discriminator=True, mode=cfg.gan_mode),
+            "D_fake": gan_loss(_pictures(predictions, 0, n), False, for_discriminator=True, mode=cfg.gan_mode),
+            "D_real": gan_loss(_pictures(predictions, n_fakes, pictures.size(0)), True, for_discriminator=True, mode=cfg.gan_mode),
         }
         if prior_fake is not None:
             # Both kinds of fake together weigh as much as the reals: with D_fake + D_fake_prior at
             # weight 1 each, D was pushed to call everything fake (its real loss 0.6 -> 1.1).
-            pred_prior = [[f[n: fakes.size(0)].float() for f in scale] for scale in predictions]
             share = cfg.lambda_gan_prior / (1 + cfg.lambda_gan_prior)
             losses["D_fake"] = losses["D_fake"] * (1 - share)
-            losses["D_fake_prior"] = gan_loss(pred_prior, False, for_discriminator=True, mode=cfg.gan_mode) * share
+            losses["D_fake_prior"] = gan_loss(_pictures(predictions, n, n_fakes), False, for_discriminator=True, mode=cfg.gan_mode) * share
         return losses
 
     def _oasis_discriminator_losses(self, semantics: torch.Tensor, real: torch.Tensor, fake: torch.Tensor):
@@ -316,6 +313,12 @@ class TrainingStep:
         self.scaler_g.update()
         d_module.requires_grad_(True)
         return totals
+
+
+def _pictures(predictions: list[list[torch.Tensor]], start: int, stop: int) -> list[list[torch.Tensor]]:
+    """The multi-scale D's outputs (per scale, per layer: (r*N, C, h, w)) for pictures start..stop-1
+    of the batch it judged, in float32."""
+    return [[f[start:stop].float() for f in scale] for scale in predictions]
 
 
 def _accumulate(totals: dict[str, float], losses: dict[str, torch.Tensor], n: int) -> None:

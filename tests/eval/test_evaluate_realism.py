@@ -55,6 +55,16 @@ def test_evaluate_writes_the_c2st_and_fsd_into_the_table_and_json(toy_folder, to
     assert protocol["settings"]["steps"] == 20 and protocol["settings"]["folds"] == 2
     assert protocol["resolution"] == [32, 32] and protocol["tested"] == 16
     assert result["fsd"] > 0
+    assert result["c2st_log_loss_bits_stderr"] is None  # one split: no spread across splits
+
+    assert main(args + ["--c2st-repeats", "2", "--no-fsd"]) == 0
+    assert "mean of 2 splits" in capsys.readouterr().out
+    repeated = json.loads(out.read_text())
+    protocol = repeated["c2st_protocol"]
+    assert protocol["settings"]["repeats"] == 2 and protocol["tested"] == 32 and len(protocol["repeat_log_loss_bits"]) == 2
+    assert repeated["c2st_log_loss_bits"] == pytest.approx(sum(protocol["repeat_log_loss_bits"]) / 2)
+    assert protocol["repeat_log_loss_bits"][0] == pytest.approx(result["c2st_log_loss_bits"])  # the first split is seed 0's
+    assert repeated["c2st_log_loss_bits_stderr"] >= 0
 
     assert main(args + ["--no-c2st", "--no-fsd"]) == 0
     result = json.loads(out.read_text())

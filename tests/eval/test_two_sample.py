@@ -1,5 +1,6 @@
 """The classifier two-sample test: layout split, power on different distributions, calibration on one."""
 
+import pytest
 import torch
 
 from gaugan.eval.two_sample import C2STSettings, classifier_size, classifier_two_sample_test, prepare_pictures, split_layouts
@@ -76,3 +77,28 @@ def test_prepared_uint8_pictures_downsample_like_floats():
     images = torch.rand(2, 3, 64, 64) * 2 - 1
     full = prepare_pictures(images, 64)
     assert (prepare_pictures(full, 32).int() - prepare_pictures(images, 32).int()).abs().max() <= 1
+
+
+def test_repeats_average_whole_tests_on_disjointly_seeded_splits(one_thread):
+    real = smooth_pictures(16)
+    fake = (real + 0.3 * torch.randn(real.shape, generator=torch.Generator().manual_seed(1))).clamp(-1, 1)
+    settings = C2STSettings(steps=20, batch_size=8, width=8, seed=3)
+    repeated = classifier_two_sample_test(real, fake, C2STSettings(steps=20, batch_size=8, width=8, seed=3, repeats=3))
+    # Repeat r is exactly the single test with seed 3 + 2r (its folds' classifiers: 3 + 2r and 4 + 2r).
+    singles = [classifier_two_sample_test(real, fake, C2STSettings(steps=20, batch_size=8, width=8, seed=s)) for s in (3, 5, 7)]
+    assert repeated.repeat_log_loss_bits == [s.log_loss_bits for s in singles]
+    assert repeated.repeat_accuracies == [s.accuracy for s in singles]
+    assert repeated.fold_accuracies == [a for s in singles for a in s.fold_accuracies]
+    assert repeated.log_loss_bits == sum(s.log_loss_bits for s in singles) / 3
+    assert repeated.correct == sum(s.correct for s in singles) and repeated.tested == 3 * 32
+    bits = torch.tensor([s.log_loss_bits for s in singles], dtype=torch.float64)
+    assert repeated.log_loss_bits_stderr == pytest.approx(float(bits.std() / 3 ** 0.5))
+    accuracies = torch.tensor([s.accuracy for s in singles], dtype=torch.float64)
+    assert repeated.stderr == pytest.approx(float(accuracies.std() / 3 ** 0.5))
+    assert "mean of 3 splits" in repeated.describe() and f"+- {repeated.log_loss_bits_stderr:.3f} bits" in repeated.describe()
+    # One split keeps the binomial error and has no spread across splits to report.
+    single = classifier_two_sample_test(real, fake, settings)
+    assert single.log_loss_bits_stderr is None and single.repeat_log_loss_bits == [single.log_loss_bits]
+    assert "splits" not in single.describe()
+    with pytest.raises(ValueError, match="repeats >= 1"):
+        C2STSettings(repeats=0)

@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c2st.add_argument("--c2st-folds", type=int, default=C2STSettings.folds, choices=(1, 2),
                       help="1: train on one half of the layouts, test on the other; 2: also the swapped halves")
     c2st.add_argument("--c2st-seed", type=int, default=C2STSettings.seed, help="layout split, classifier init and batches")
+    c2st.add_argument("--c2st-repeats", type=int, default=C2STSettings.repeats,
+                      help="run the whole test on this many seeded splits (seed, seed + 2, ...) and report the means, "
+                           "with standard errors across the splits: one split of ~100 layouts is noisy")
     c2st.add_argument("--c2st-by-class", action="store_true",
                       help="also rerun the C2ST once per class with that class's pixels taken from the real pictures: "
                            "the class whose swap raises the cross-entropy most gives the pictures away most (one more "
@@ -185,7 +188,7 @@ def _scoring_tools(args: argparse.Namespace, labels):
     c2st = None
     if not args.no_c2st:
         c2st = C2STSettings(steps=args.c2st_steps, max_width=args.c2st_max_width, folds=args.c2st_folds, seed=args.c2st_seed,
-                            by_class=args.c2st_by_class)
+                            repeats=args.c2st_repeats, by_class=args.c2st_by_class)
     inception, notes = None, []
     if not args.no_fid:
         try:

@@ -29,7 +29,7 @@ from gaugan.eval.reference_light import EXPOSURES, ReferenceLight, relit_referen
 from gaugan.eval.reference_style import ReferenceStyle, other_codes
 from gaugan.eval.segmentation_metrics import ConfusionMatrix
 from gaugan.eval.segmenter_distance import extract_segmenter_features, frechet_segmenter_distance, segmenter_features
-from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures
+from gaugan.eval.two_sample import C2STSettings, classifier_two_sample_test, prepare_pictures, splits_phrase
 from gaugan.labels import LabelSet
 from gaugan.losses import kld_loss
 from gaugan.models import GauGAN
@@ -53,6 +53,7 @@ class EvaluationResult:
     c2st_stderr: float | None = None
     c2st_paired_accuracy: float | None = None  # held-out layouts whose real picture scores as more real
     c2st_log_loss_bits: float | None = None  # held-out cross-entropy: 1 bit = chance; lower = more easily told apart
+    c2st_log_loss_bits_stderr: float | None = None  # across the splits, with --c2st-repeats > 1
     c2st_pairs: int | None = None
     c2st_protocol: dict | None = None  # settings, classifier resolution, counts, per-fold accuracies
     # With C2STSettings.by_class: per class, the test with that class's pixels taken from the real
@@ -137,10 +138,14 @@ class EvaluationResult:
         p = self.c2st_protocol or {}
         s, (h, w) = p.get("settings", {}), p.get("resolution", (0, 0))
         halves = "2 swapped halves" if s.get("folds") == 2 else "1 split"
+        bits = f"{self.c2st_log_loss_bits:.3f}"
+        if self.c2st_log_loss_bits_stderr is not None:
+            bits += f" +- {self.c2st_log_loss_bits_stderr:.3f}"
         return (f"C2ST {self.c2st_accuracy:.3f} +- {self.c2st_stderr:.3f} held-out real-vs-generated accuracy "
                 f"(0.5 = indistinguishable; paired {self.c2st_paired_accuracy:.3f}; cross-entropy "
-                f"{self.c2st_log_loss_bits:.3f} bits, 1 = chance) over {self.c2st_pairs} layouts, "
-                f"{halves}, classifier at {w}x{h}, {s.get('steps')} steps, seed {s.get('seed')}")
+                f"{bits} bits, 1 = chance) over {self.c2st_pairs} layouts, "
+                f"{halves}{splits_phrase(s.get('repeats', 1))}, classifier at {w}x{h}, "
+                f"{s.get('steps')} steps, seed {s.get('seed')}")
 
 
 class Scorer:
@@ -261,9 +266,10 @@ class Scorer:
                                                   progress=progress)
                 result.c2st_accuracy, result.c2st_stderr = test.accuracy, test.stderr
                 result.c2st_paired_accuracy, result.c2st_pairs = test.paired_accuracy, test.pairs
-                result.c2st_log_loss_bits = test.log_loss_bits
+                result.c2st_log_loss_bits, result.c2st_log_loss_bits_stderr = test.log_loss_bits, test.log_loss_bits_stderr
                 result.c2st_protocol = {k: v for k, v in test.to_dict().items()
-                                        if k not in ("accuracy", "stderr", "paired_accuracy", "pairs", "log_loss_bits")}
+                                        if k not in ("accuracy", "stderr", "paired_accuracy", "pairs", "log_loss_bits",
+                                                     "log_loss_bits_stderr")}
                 if self.swaps is not None:
                     result.c2st_by_class = [score.to_dict() for score in self.swaps.scores(
                         torch.cat(self.real_small), torch.cat(self.fake_small), self.c2st_settings, progress=progress)]

@@ -101,7 +101,9 @@ def write_report(directory: Path, result: EvaluationResult, labels: LabelSet, ti
         others.append(f"FSD {result.fsd:.3f} (Frechet segmenter distance; lower is better)")
     if result.c2st_accuracy is not None:
         others.append(f"C2ST held-out accuracy {result.c2st_accuracy:.3f} &plusmn; {result.c2st_stderr:.3f} (0.5 = indistinguishable), "
-                      f"cross-entropy {result.c2st_log_loss_bits:.3f} bits (1 = chance)")
+                      f"cross-entropy {result.c2st_log_loss_bits:.3f}"
+                      + (f" &plusmn; {result.c2st_log_loss_bits_stderr:.3f}" if result.c2st_log_loss_bits_stderr is not None else "")
+                      + " bits (1 = chance)")
     if result.seed_diversity is not None:
         others.append(f"seed diversity {result.seed_diversity:.1f} (mean |difference| of {result.diversity_seeds} seeds, 0..255)")
     best, worst = result.examples or ([], [])

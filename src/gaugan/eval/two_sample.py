@@ -16,6 +16,13 @@ centred on the same median): 1 bit = chance, and it keeps falling as the two set
 tell apart (ln 2 minus it, in nats, estimates a lower bound of their Jensen-Shannon divergence).
 The classifier runs on the pictures downsampled to at most ``max_width`` px wide to stay cheap, so
 it is blind to differences finer than that resolution.
+
+One split of ~100 layouts is a noisy measurement: on CamVid val the cross-entropy of one model's
+pictures moved between 0.07 and 0.27 bits from one seed to the next. With ``repeats`` = R the whole
+test runs on R seeded splits (each with its own classifiers) and reports the means, with a standard
+error taken across the splits: the noise of the procedure for these pictures (split, initialisation,
+batches), which is what separates two models scored on the same layouts with the same seeds (the
+splits depend only on the seed and the number of layouts, so both models get the same ones).
 """
 
 from __future__ import annotations
@@ -42,6 +49,9 @@ class C2STSettings:
     weight_decay: float = 1e-2
     folds: int = 2  # 1: train on one half, test on the other; 2: and the swapped halves
     seed: int = 0
+    # Whole tests on this many splits, averaged: repeat r splits with seed + 2r, and its folds'
+    # classifiers start from seed + 2r and seed + 2r + 1, so no two classifiers share a seed.
+    repeats: int = 1
     # Also rerun the test once per class with that class's pixels taken from the real pictures
     # (eval/c2st_by_class.py): which class gives the generated pictures away.
     by_class: bool = False
@@ -49,14 +59,15 @@ class C2STSettings:
     def __post_init__(self) -> None:
         if self.folds not in (1, 2):
             raise ValueError(f"C2ST folds must be 1 or 2 (swapped halves), got {self.folds}")
-        if self.steps < 1 or self.batch_size < 2 or self.max_width < 8:
-            raise ValueError(f"C2ST needs steps >= 1, batch_size >= 2, max_width >= 8; got {self}")
+        if self.steps < 1 or self.batch_size < 2 or self.max_width < 8 or self.repeats < 1:
+            raise ValueError(f"C2ST needs steps >= 1, batch_size >= 2, max_width >= 8, repeats >= 1; got {self}")
 
 
 @dataclass
 class C2STResult:
     accuracy: float  # held-out images classified right / held-out images
-    stderr: float  # binomial: sqrt(p (1 - p) / tested)
+    # One split: binomial, sqrt(p (1 - p) / tested). Several: the standard error of the splits' accuracies.
+    stderr: float
     # Held-out layouts whose real picture scores above its generated one: more sensitive than
     # `accuracy`, since a scene's content moves both its pictures' scores and the pair cancels it.
     paired_accuracy: float
@@ -64,11 +75,16 @@ class C2STResult:
     # continuous where the accuracies have reached 1.0.
     log_loss_bits: float
     correct: int
-    tested: int  # held-out images over all folds (2 per held-out layout)
+    tested: int  # held-out images over all folds and repeats (2 per held-out layout)
     pairs: int  # layouts
     resolution: tuple[int, int]  # (H, W) the classifier saw
-    fold_accuracies: list[float] = field(default_factory=list)
+    fold_accuracies: list[float] = field(default_factory=list)  # every fold of every repeat, in order
     settings: C2STSettings = field(default_factory=C2STSettings)
+    # Per repeat (one entry for a single split); the standard error of `log_loss_bits` across them
+    # (None for a single split, which has no such estimate).
+    repeat_accuracies: list[float] = field(default_factory=list)
+    repeat_log_loss_bits: list[float] = field(default_factory=list)
+    log_loss_bits_stderr: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,10 +92,22 @@ class C2STResult:
     def describe(self) -> str:
         s = self.settings
         halves = "2 swapped halves (every layout tested once)" if s.folds == 2 else "1 train/test split"
+        bits = f"{self.log_loss_bits:.3f}" + (f" +- {self.log_loss_bits_stderr:.3f}" if self.log_loss_bits_stderr is not None else "")
         return (f"C2ST held-out accuracy {self.accuracy:.3f} +- {self.stderr:.3f} ({self.correct}/{self.tested} images; "
-                f"paired {self.paired_accuracy:.3f}; 0.5 = indistinguishable; cross-entropy {self.log_loss_bits:.3f} bits, "
-                f"1 = chance) over {self.pairs} layouts, {halves}, "
+                f"paired {self.paired_accuracy:.3f}; 0.5 = indistinguishable; cross-entropy {bits} bits, "
+                f"1 = chance) over {self.pairs} layouts, {halves}{splits_phrase(s.repeats)}, "
                 f"classifier at {self.resolution[1]}x{self.resolution[0]}, {s.steps} steps x {s.batch_size}, seed {s.seed}")
+
+
+def splits_phrase(repeats: int) -> str:
+    """", mean of 10 splits" where the test was repeated, else ""."""
+    return f", mean of {repeats} splits" if repeats > 1 else ""
+
+
+def _standard_error(values: list[float]) -> float:
+    """Standard error of the mean of >= 2 values (sample standard deviation / sqrt(n))."""
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
 
 
 def classifier_size(height: int, width: int, max_width: int) -> tuple[int, int]:
@@ -188,11 +216,12 @@ def classifier_two_sample_test(
     Args:
         real, fake: (N, 3, H, W) in [-1, 1] (or uint8 from `prepare_pictures`), N >= 4, row i of
             both for the same layout; downsampled to `classifier_size` and rounded to 8 bits here.
-        settings: the protocol (steps, resolution cap, seed, folds...).
+        settings: the protocol (steps, resolution cap, seed, folds, repeats...).
     Returns:
-        A `C2STResult`; with ``folds=2`` ``accuracy`` pools both folds (each layout tested once) and
-        ``stderr`` treats the 2N held-out images as independent trials, which is approximate (a
-        layout's two pictures share a classifier and a scene).
+        A `C2STResult`; with ``folds=2`` ``accuracy`` pools both folds (each layout tested once per
+        repeat). For one split ``stderr`` treats the 2N held-out images as independent trials, which
+        is approximate (a layout's two pictures share a classifier and a scene); for several it is
+        the spread of the splits' accuracies.
     """
     if real.shape != fake.shape or real.dim() != 4:
         raise ValueError(f"real and fake must both be (N, 3, H, W) for the same layouts, got {tuple(real.shape)} and {tuple(fake.shape)}")
@@ -200,14 +229,48 @@ def classifier_two_sample_test(
         raise ValueError(f"the C2ST needs at least 4 layouts (2 per half), got {len(real)}")
     real = _as_float(prepare_pictures(real, settings.max_width))
     fake = _as_float(prepare_pictures(fake, settings.max_width))
-    first, second = split_layouts(len(real), settings.seed)
+    bar = tqdm(total=settings.steps * settings.folds * settings.repeats, desc="c2st", unit="it", disable=not progress,
+               file=sys.stderr)
+    splits = [_one_split(real, fake, settings, settings.seed + 2 * r, bar) for r in range(settings.repeats)]
+    bar.close()
+    correct, tested = sum(s.correct for s in splits), sum(s.tested for s in splits)
+    accuracy = correct / tested
+    repeat_accuracies = [s.correct / s.tested for s in splits]
+    repeat_bits = [s.bits / s.tested for s in splits]
+    several = len(splits) > 1
+    return C2STResult(
+        accuracy=accuracy,
+        stderr=_standard_error(repeat_accuracies) if several else math.sqrt(accuracy * (1 - accuracy) / tested),
+        paired_accuracy=sum(s.paired for s in splits) / (tested // 2),
+        log_loss_bits=sum(repeat_bits) / len(repeat_bits),
+        correct=correct,
+        tested=tested,
+        pairs=len(real),
+        resolution=tuple(real.shape[-2:]),
+        fold_accuracies=[a for s in splits for a in s.fold_accuracies],
+        settings=settings,
+        repeat_accuracies=repeat_accuracies,
+        repeat_log_loss_bits=repeat_bits,
+        log_loss_bits_stderr=_standard_error(repeat_bits) if several else None,
+    )
+
+
+@dataclass
+class _SplitCounts:
+    correct: int
+    tested: int
+    paired: int
+    bits: float  # summed over the held-out pictures
+    fold_accuracies: list[float]
+
+
+def _one_split(real: torch.Tensor, fake: torch.Tensor, settings: C2STSettings, seed: int, bar) -> _SplitCounts:
+    """The test on one seeded split: (N, 3, h, w) float pictures already prepared."""
+    first, second = split_layouts(len(real), seed)
     folds = [(first, second), (second, first)][: settings.folds]
-    correct = tested = paired = 0
-    bits = 0.0
-    fold_accuracies = []
-    bar = tqdm(total=settings.steps * len(folds), desc="c2st", unit="it", disable=not progress, file=sys.stderr)
+    counts = _SplitCounts(0, 0, 0, 0.0, [])
     for fold, (train, test) in enumerate(folds):
-        model = _train(real[train], fake[train], settings, settings.seed + fold, bar)
+        model = _train(real[train], fake[train], settings, seed + fold, bar)
         real_logits, fake_logits = _logits(model, real[test]), _logits(model, fake[test])
         # Threshold at the median held-out score, not at logit 0: the held-out set is half real by
         # construction, and the scores of pictures the classifier never saw drift as a whole away
@@ -215,24 +278,11 @@ def classifier_two_sample_test(
         # the median). The median uses no held-out label, and under the null it still gives 0.5.
         threshold = torch.cat([real_logits, fake_logits]).median()
         right = int((real_logits > threshold).sum()) + int((fake_logits <= threshold).sum())
-        fold_accuracies.append(right / (2 * len(test)))
+        counts.fold_accuracies.append(right / (2 * len(test)))
         centred = torch.cat([real_logits, fake_logits]) - threshold
         truth = torch.cat([torch.ones(len(test)), torch.zeros(len(test))])
-        bits += float(F.binary_cross_entropy_with_logits(centred, truth, reduction="sum")) / math.log(2)
-        correct += right
-        tested += 2 * len(test)
-        paired += int((real_logits > fake_logits).sum())
-    bar.close()
-    accuracy = correct / tested
-    return C2STResult(
-        accuracy=accuracy,
-        stderr=math.sqrt(accuracy * (1 - accuracy) / tested),
-        paired_accuracy=paired / (tested // 2),
-        log_loss_bits=bits / tested,
-        correct=correct,
-        tested=tested,
-        pairs=len(real),
-        resolution=tuple(real.shape[-2:]),
-        fold_accuracies=fold_accuracies,
-        settings=settings,
-    )
+        counts.bits += float(F.binary_cross_entropy_with_logits(centred, truth, reduction="sum")) / math.log(2)
+        counts.correct += right
+        counts.tested += 2 * len(test)
+        counts.paired += int((real_logits > fake_logits).sum())
+    return counts

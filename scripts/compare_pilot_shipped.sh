@@ -8,6 +8,7 @@
 #   scripts/compare_pilot_shipped.sh          # train the pilot (resuming), score both
 #   scripts/compare_pilot_shipped.sh score    # only the scores
 #   scripts/compare_pilot_shipped.sh c2st256  # the C2ST at the shipped model's 256x192 as well as at 128x96
+#   scripts/compare_pilot_shipped.sh splits   # c2st256's pictures, the C2ST on 10 splits each, paired by split
 #
 # `c2st256`: the classifier above sees 128x96, the pilot's own size, so it cannot see what the shipped model
 # paints finer. Here both models' seed-0 pictures of the val layouts are scored as folders with the classifier
@@ -20,6 +21,37 @@ PILOT=$RUNS/streets-pilot-128
 
 if [ "$STAGE" = all ]; then
   train_run "$PILOT" --config "$REPO/configs/streets-pilot-128.yaml"
+fi
+
+# `splits`: one split of 101 layouts moves the cross-entropy by up to 0.2 bits, more than the two models
+# differ. The same pictures as c2st256, each model scored on the same 10 splits (--c2st-repeats: the
+# splits depend only on the seed and the layout count), and the difference taken split by split.
+if [ "$STAGE" = splits ]; then
+  [ -e "$RUNS/pictures-256/done" ] || { echo "run the c2st256 stage first (it paints the pictures)" >&2; exit 1; }
+  for width in 256 128; do
+    for model in shipped pilot; do
+      name=splits$width-$model
+      [ -e "$RUNS/scores/$name.json" ] && continue
+      "$GAUGAN" evaluate --images "$RUNS/pictures-256/$model" --picture-suffix _seed0 --labels "$DATA/valannot" \
+        --real "$DATA/val" --classes camvid --no-fid --no-segmenter --threads "$OMP_NUM_THREADS" \
+        --c2st-max-width $width --c2st-repeats 10 -o "$RUNS/scores/$name.json" > "$RUNS/scores/$name.txt"
+    done
+    "$PYTHON" - "$RUNS/scores/splits$width-shipped.json" "$RUNS/scores/splits$width-pilot.json" <<'EOF'
+import json, math, sys
+shipped, pilot = (json.load(open(path)) for path in sys.argv[1:])
+a, b = (r["c2st_protocol"]["repeat_log_loss_bits"] for r in (shipped, pilot))
+differences = [x - y for x, y in zip(a, b)]
+mean = sum(differences) / len(differences)
+error = math.sqrt(sum((d - mean) ** 2 for d in differences) / (len(differences) - 1) / len(differences))
+width = shipped["c2st_protocol"]["resolution"][1]
+print(f"classifier at {width} px, {len(a)} splits: shipped {shipped['c2st_log_loss_bits']:.3f} +- "
+      f"{shipped['c2st_log_loss_bits_stderr']:.3f} bits, pilot {pilot['c2st_log_loss_bits']:.3f} +- "
+      f"{pilot['c2st_log_loss_bits_stderr']:.3f}; shipped - pilot, paired by split: {mean:+.3f} +- {error:.3f} "
+      "(more bits = harder to tell from the real frames)")
+print("  per split, shipped / pilot:", ", ".join(f"{x:.3f}/{y:.3f}" for x, y in zip(a, b)))
+EOF
+  done
+  exit 0
 fi
 
 if [ "$STAGE" = c2st256 ]; then

@@ -181,10 +181,9 @@ class Synthesizer:
         z = None
         if style_image is not None:
             z = self.style_code(style_image).expand(len(maps), -1)
-        elif self.model.takes_noise:  # a style code or OASIS' noise vector, one per seed
-            dim = self.model.latent_dim
-            z = torch.stack([
-                torch.randn(dim, generator=torch.Generator().manual_seed(s if s is not None else 0)) for s in seeds
+        elif self.model.takes_noise:  # a style code or OASIS' noise vector, one per seed, at the model's truncation
+            z = torch.cat([
+                self.model.prior_codes(1, torch.Generator().manual_seed(s if s is not None else 0)) for s in seeds
             ]).to(self.device)
         # Without instance maps (painted layouts), class boundaries stand in for instance boundaries.
         return self._runner.generate(batch, batch if self.labels.instance else None, z).float()

@@ -70,6 +70,8 @@ CHECKPOINT_HELP = (
     '"landscapes", "default" (the first of them this install has)'
 )
 RAW_HELP = "with a training run or checkpoint: the trained generator instead of its EMA average"
+TRUNCATION_HELP = ("the standard deviation seeds draw style codes at (default: the model's own, 1 = the prior it was "
+                   "trained with, 0.5 for the embedded streets model); less paints more typical, less different pictures")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -82,6 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, help="output folder")
     parser.add_argument("--seeds", type=parse_seeds, default=[0], help="e.g. 0-7 for eight variations (encoder models)")
     parser.add_argument("--style", help="reference image whose style to copy (models with an encoder)")
+    parser.add_argument("--truncation", type=float, help=TRUNCATION_HELP)
     parser.add_argument("--keep-going", action="store_true", help="skip bad inputs instead of stopping")
     parser.add_argument(
         "--label-encoding", choices=LABEL_ENCODINGS, default="dataset",
@@ -106,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         directory = resolve_checkpoint(args.checkpoint, raw=args.raw)
         synth = Synthesizer.from_pretrained(directory, device=args.device, precision=args.precision, backend=args.backend,
                                             label_encoding=args.label_encoding)
+        if args.truncation is not None:
+            synth.model.truncation = args.truncation
     except (CheckpointError, ExportError, ValueError, FileNotFoundError) as err:
         print(f"gaugan synthesize: {err}", file=sys.stderr)
         return 2

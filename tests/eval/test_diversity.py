@@ -32,3 +32,17 @@ def test_evaluate_reports_seed_diversity_for_encoder_models_and_says_why_not_oth
     plain = GauGAN(SPADEGenerator(SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8)), TOY_LABELS)
     result = evaluate(plain, ToyPairs(n=4, size=32), progress=False, diversity_seeds=3)
     assert result.seed_diversity is None and any("draws no latent" in n for n in result.notes)
+
+
+def test_evaluate_draws_seeds_at_the_models_truncation_and_says_so(one_thread):
+    torch.manual_seed(0)
+    config = SPADEGeneratorConfig(semantic_channels=3, ngf=8, width=32, spade_hidden=8, use_vae=True, init_gain=1.0)
+    model = GauGAN(SPADEGenerator(config), TOY_LABELS)
+    spread = {}
+    for truncation in (1.0, 0.4, 0.0):
+        model.truncation = truncation
+        result = evaluate(model, ToyPairs(n=4, size=32), progress=False, diversity_seeds=3)
+        spread[truncation] = result.seed_diversity
+        assert result.truncation == truncation
+        assert ("truncation" in result.table()) == (truncation != 1)
+    assert spread[1.0] > spread[0.4] > 0 and spread[0.0] == 0

@@ -84,3 +84,11 @@ def test_evaluate_says_why_it_skips_the_c2st_and_the_fsd(tmp_path, one_thread):
     result = evaluate(model, ToyPairs(n=3, size=32), scripted, progress=False, c2st=C2STSettings(steps=5))
     assert result.c2st_accuracy is None and result.fsd is None and result.miou is not None
     assert any("C2ST skipped" in n for n in result.notes) and any("FSD skipped" in n for n in result.notes)
+
+
+def test_evaluate_refuses_a_negative_truncation_by_name(toy_folder, toy_checkpoint, tmp_path, capsys):
+    out = tmp_path / "result.json"
+    assert main(["evaluate", str(toy_checkpoint), "--dataset", "folder", "--dataroot", str(toy_folder), "--split", "all",
+                 "--truncation", "-0.5", "-o", str(out)]) == 2
+    assert "gaugan evaluate: truncation must be a finite number >= 0 (1 = the prior), got -0.5" in capsys.readouterr().err
+    assert not out.exists()

@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--stats-cache", default=str(Path.home() / ".cache" / "gaugan" / "fid_stats"))
     evaluate.add_argument("--batch-size", type=int, default=8)
     evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--truncation", type=float,
+                          help="draw the seeds' style codes at this standard deviation instead of the model's own "
+                               "(1 = the prior it was trained with; the embedded streets model paints at 0.5)")
     evaluate.add_argument("-o", "--output", help="write the results as JSON here")
     evaluate.set_defaults(func=run_evaluate)
 
@@ -141,6 +144,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     try:
         model = GauGAN.from_pretrained(resolve_checkpoint(args.checkpoint, raw=args.raw))
+        if args.truncation is not None:
+            model.truncation = args.truncation
         size = model.generator.config.output_size
         dataset = _dataset(args, args.split, size)
         if dataset.labels.names != model.labels.names:

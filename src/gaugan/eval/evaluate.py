@@ -63,6 +63,8 @@ class EvaluationResult:
     segmenter: str | None = None  # what gave mIoU, accuracy and FSD (a path or an embedded name)
     seed_diversity: float | None = None  # mean |difference| between seeds' pictures of a layout, 0..255
     diversity_seeds: int | None = None
+    # Models that draw a latent: the standard deviation it was drawn at (`GauGAN.truncation`; 1 = the prior).
+    truncation: float | None = None
     # Encoder models: mean KL(q(z | real picture) || N(0, I)) in nats per picture, an upper bound on the
     # style information a reference photo can pass to the generator; near 0 the encoder is ignored.
     encoder_kl_nats: float | None = None
@@ -130,6 +132,9 @@ class EvaluationResult:
         if self.seed_diversity is not None:
             lines.append(f"seed diversity {self.seed_diversity:.1f} (mean |difference| of {self.diversity_seeds} seeds' pictures "
                          "of a layout, 0..255)")
+        if self.truncation is not None and self.truncation != 1:
+            lines.append(f"style codes drawn at truncation {self.truncation:g} (1 = the prior; every score above that paints "
+                         "from a seed depends on it)")
         lines.append(f"{self.images} images")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -409,12 +414,12 @@ def evaluate(
         ids = batch["label"]
         semantics = semantic_input(ids, labels, batch.get("instance") if labels.instance else None)
         if uses_z:
-            z = torch.randn(ids.size(0), model.latent_dim, generator=generator)
+            z = model.prior_codes(ids.size(0), generator)
             fake = model(semantics, z=z)
         else:
             fake = model(semantics)
         if uses_z and diversity_seeds >= 2:
-            others = [model(semantics, z=torch.randn(z.shape, generator=generator)) for _ in range(diversity_seeds - 1)]
+            others = [model(semantics, z=model.prior_codes(ids.size(0), generator)) for _ in range(diversity_seeds - 1)]
             distances.append(mean_pairwise_distance(torch.stack([fake, *others])))
         if model.encoder is not None:
             mu, logvar = model.encoder(batch["image"])
@@ -439,6 +444,8 @@ def evaluate(
         result.reference_light_slope = reference_light.slope()
         result.reference_light_exposures = list(EXPOSURES)
         result.reference_light_references, result.reference_light_pictures = light_levels
+    if uses_z:
+        result.truncation = model.truncation
     if distances:
         result.seed_diversity, result.diversity_seeds = float(torch.cat(distances).mean()), diversity_seeds
     elif diversity_seeds >= 2 and not uses_z:

@@ -2,12 +2,14 @@
 + ``checksums.json`` (their SHA-256, verified on load).
 
 ``config.json`` holds the model configs and the label metadata (class names, colours, don't-care,
-instance channel), so a checkpoint is usable without knowing which dataset it came from.
+instance channel), so a checkpoint is usable without knowing which dataset it came from, and, where
+it is not 1, the ``truncation`` that seeds draw style codes at (`GauGAN.prior_codes`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -42,10 +44,15 @@ class GauGAN(nn.Module):
             ``labels.semantic_channels``.
         labels: the label space.
         encoder: optional `ConvEncoder`; requires a generator built with ``use_vae=True``.
+        truncation: the standard deviation that seeds draw the latent from (`prior_codes`): 1 is
+            the prior the model was trained with; less keeps seeds nearer the codes the model
+            paints most often (BigGAN's truncation trick), at the cost of less different seeds.
     """
 
-    def __init__(self, generator: nn.Module, labels: LabelSet, encoder: ConvEncoder | None = None) -> None:
+    def __init__(self, generator: nn.Module, labels: LabelSet, encoder: ConvEncoder | None = None,
+                 truncation: float = 1.0) -> None:
         super().__init__()
+        self.truncation = truncation
         config = generator.config
         if config.semantic_channels != labels.semantic_channels:
             raise CheckpointError(
@@ -62,6 +69,14 @@ class GauGAN(nn.Module):
         self.encoder = encoder
         self.labels = labels
 
+    @property
+    def truncation(self) -> float:
+        return self._truncation
+
+    @truncation.setter
+    def truncation(self, value: float) -> None:
+        self._truncation = check_truncation(value)
+
     @torch.no_grad()
     def encode_style(self, image: torch.Tensor, sample: bool = False) -> torch.Tensor:
         """(N, 3, H, W) style image in [-1, 1] -> (N, z_dim) code (the mean unless ``sample``)."""
@@ -75,12 +90,24 @@ class GauGAN(nn.Module):
         """Whether pictures depend on a random draw (a style code z, or OASIS' 3D noise): seeds matter."""
         return self.latent_dim > 0
 
+    def prior_codes(self, count: int, generator: torch.Generator | None = None, device: torch.device | str | None = None,
+                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """(count, latent_dim) latents for seeds: N(0, truncation^2 I), drawn on ``generator``'s device.
+
+        At truncation 1 these are the very numbers the generators draw for themselves.
+        """
+        draw_device = generator.device if generator is not None else device
+        codes = torch.randn(count, self.latent_dim, generator=generator, device=draw_device, dtype=dtype)
+        return (codes * self.truncation).to(device) if device is not None else codes * self.truncation
+
     def forward(self, semantics: torch.Tensor, z: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """(N, C_sem, H, W) semantic input [+ (N, z_dim) latent] -> (N, 3, H, W) in [-1, 1].
 
         The latent is the style code of encoder models, or OASIS' noise vector (broadcast over the
-        map, as OASIS draws it); ``generator`` seeds its draw when ``z`` is None.
+        map, as OASIS draws it); when ``z`` is None it is drawn by `prior_codes` on ``generator``.
         """
+        if z is None and self.takes_noise:
+            z = self.prior_codes(semantics.size(0), generator, semantics.device, semantics.dtype)
         config = self.generator.config
         if getattr(config, "use_vae", False):
             return self.generator(semantics, z=z, generator=generator)
@@ -102,7 +129,7 @@ class GauGAN(nn.Module):
 
     # ---- persistence -------------------------------------------------------------------------
     def config_dict(self) -> dict[str, Any]:
-        return {
+        config = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "gaugan_version": __version__,
@@ -110,6 +137,9 @@ class GauGAN(nn.Module):
             "generator": config_to_dict(self.generator.config),
             "encoder": config_to_dict(self.encoder.config) if self.encoder is not None else None,
         }
+        if self.truncation != 1.0:  # only then: checkpoints at the prior keep the files they always had
+            config["truncation"] = self.truncation
+        return config
 
     def save_pretrained(self, directory: str | Path, dtype: torch.dtype | None = None) -> Path:
         """Write config.json and safetensors weights into ``directory`` (created if needed).
@@ -145,6 +175,7 @@ class GauGAN(nn.Module):
             generator = build_model(config["generator"])
             encoder = build_model(config["encoder"]) if config.get("encoder") else None
             labels = LabelSet.from_dict(config["labels"])
+            truncation = check_truncation(config.get("truncation", 1.0))
         except (ValueError, TypeError, KeyError) as err:
             raise CheckpointError(f"{directory / CONFIG_FILE}: {err}") from None
         if not isinstance(generator.config, SPADEGeneratorConfig) and encoder is not None:
@@ -154,8 +185,15 @@ class GauGAN(nn.Module):
         load_weights(generator, directory / GENERATOR_FILE)
         if encoder is not None:
             load_weights(encoder, directory / ENCODER_FILE)
-        model = cls(generator, labels, encoder)
+        model = cls(generator, labels, encoder, truncation)
         return model.to(device).eval()
+
+
+def check_truncation(value: Any) -> float:
+    """A truncation as a float: finite and >= 0 (0: every seed paints with the mean code)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"truncation must be a finite number >= 0 (1 = the prior), got {value!r}")
+    return float(value)
 
 
 def read_checkpoint_config(directory: Path) -> dict[str, Any]:

@@ -35,10 +35,12 @@ def run_config(run_dir: Path) -> TrainConfig:
     return config
 
 
-def package_run(run_dir: Path, output: Path, add_files: Callable[[Path, TrainConfig], None], **provenance) -> dict:
+def package_run(run_dir: Path, output: Path, add_files: Callable[[Path, TrainConfig], None], truncation: float = 1.0,
+                **provenance) -> dict:
     """Export ``run_dir``'s newest checkpoint as float16 into ``output``; returns the provenance written.
 
-    ``add_files(directory, config)`` writes the package's extra files into the staging directory.
+    ``add_files(directory, config)`` writes the package's extra files into the staging directory;
+    ``truncation`` is what the package's seeds draw style codes at (`GauGAN.truncation`).
     """
     config = run_config(Path(run_dir))
     trainer = Trainer(config, resume=True, show_progress=False)
@@ -49,7 +51,9 @@ def package_run(run_dir: Path, output: Path, add_files: Callable[[Path, TrainCon
     try:
         exported = trainer.export(staging / "float32")
         target = staging / "package"
-        GauGAN.from_pretrained(exported).save_pretrained(target, dtype=torch.float16)
+        model = GauGAN.from_pretrained(exported)
+        model.truncation = truncation
+        model.save_pretrained(target, dtype=torch.float16)
         # The trained D, so that a continuation from the package (init_from) does not start D afresh.
         save_discriminator(target, trainer.discriminator, trainer.labels)
         add_files(target, config)

@@ -12,7 +12,7 @@ from safetensors import safe_open
 from gaugan.cli import main
 from gaugan.default_model import EMBEDDED_MODELS, embedded_checkpoint, resolve_checkpoint
 from gaugan.pipeline import Synthesizer
-from gaugan.streets.package import APP_SETTINGS, EXAMPLE_COUNT, STYLE_FRAMES, package
+from gaugan.streets.package import APP_SETTINGS, EXAMPLE_COUNT, STYLE_FRAMES, TRUNCATION, package
 from gaugan.train import TrainConfig, Trainer
 
 
@@ -52,6 +52,8 @@ def test_package_holds_float16_weights_settings_styles_and_heldout_examples(pack
     assert ids.shape == (96, 128) and ids.max() <= 11 and len(np.unique(ids)) >= 4
     synth = Synthesizer.from_pretrained(directory)
     assert synth.has_encoder and synth.output_size == (96, 128) and synth.labels.names[0] == "sky"
+    # Seeds draw at the street truncation, written into config.json (the weights are the run's EMA).
+    assert json.loads((directory / "config.json").read_text())["truncation"] == TRUNCATION == synth.model.truncation
 
 
 def test_synthesize_examples_paints_the_shipped_layouts(packaged, tmp_path, capsys):

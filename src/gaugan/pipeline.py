@@ -155,10 +155,11 @@ class Synthesizer:
         label_maps: LabelMapInput | Sequence[LabelMapInput],
         seed: int | Sequence[int] | None = 0,
         style_image: Image.Image | torch.Tensor | None = None,
+        truncation: float | None = None,
     ) -> Image.Image | list[Image.Image]:
         """One label map -> one PIL image; a list -> a list (one seed each, or one for all)."""
         single = not isinstance(label_maps, (list, tuple))
-        images = self.generate([label_maps] if single else list(label_maps), seed, style_image)
+        images = self.generate([label_maps] if single else list(label_maps), seed, style_image, truncation)
         pictures = [to_pil(image) for image in images]
         return pictures[0] if single else pictures
 
@@ -168,8 +169,11 @@ class Synthesizer:
         label_maps: Sequence[LabelMapInput],
         seed: int | Sequence[int] | None = 0,
         style_image: Image.Image | torch.Tensor | None = None,
+        truncation: float | None = None,
     ) -> torch.Tensor:
-        """Label maps -> (N, 3, H, W) float32 images in [-1, 1] (what `__call__` turns into pictures)."""
+        """Label maps -> (N, 3, H, W) float32 images in [-1, 1] (what `__call__` turns into pictures).
+
+        ``truncation``: what the seeds' codes are drawn at, for this call (None: the model's)."""
         maps = list(label_maps)
         seeds = [seed] * len(maps) if seed is None or isinstance(seed, int) else list(seed)
         if len(seeds) != len(maps):
@@ -183,7 +187,8 @@ class Synthesizer:
             z = self.style_code(style_image).expand(len(maps), -1)
         elif self.model.takes_noise:  # a style code or OASIS' noise vector, one per seed, at the model's truncation
             z = torch.cat([
-                self.model.prior_codes(1, torch.Generator().manual_seed(s if s is not None else 0)) for s in seeds
+                self.model.prior_codes(1, torch.Generator().manual_seed(s if s is not None else 0), truncation=truncation)
+                for s in seeds
             ]).to(self.device)
         # Without instance maps (painted layouts), class boundaries stand in for instance boundaries.
         return self._runner.generate(batch, batch if self.labels.instance else None, z).float()

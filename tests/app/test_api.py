@@ -202,6 +202,20 @@ def test_seed_picks_the_variation_and_repeats(vae, plain):
     assert np.array_equal(synth(plain, label_png, seed=3), synth(plain, label_png, seed=4))
 
 
+def test_truncation_narrows_the_seeds_per_request_and_is_checked(vae, plain):
+    label_png = png_bytes(layout())
+    info = vae.get("/api/model").json()
+    assert info["truncation"] == 1.0 and info["truncation_max"] == 2.0  # the checkpoint's own: the prior
+    assert plain.get("/api/model").json()["truncation"] is None  # no latent to draw
+    spread = {t: np.abs(synth(vae, label_png, seed=3, truncation=t) - synth(vae, label_png, seed=4, truncation=t)).mean()
+              for t in (1.0, 0.3, 0.0)}
+    assert spread[1.0] > spread[0.3] > 0 and spread[0.0] == 0  # 0: every seed paints the mean code
+    assert np.array_equal(synth(vae, label_png, seed=3, truncation=1.0), synth(vae, label_png, seed=3))  # the model's default
+    for bad in (-0.1, 2.5, "wide"):
+        detail = synth(vae, label_png, expect=422, truncation=bad)
+        assert "truncation" in str(detail)
+
+
 def test_style_presets_and_uploaded_style_images(vae):
     label_png = png_bytes(layout())
     seeded = synth(vae, label_png, seed=0)

@@ -83,6 +83,16 @@ def drag(page, start, end) -> None:
     page.mouse.up()
 
 
+def set_variety(page, value: str) -> None:
+    """Moves the variety slider as a user's drag ends: input (the label), then change (a new picture)."""
+    page.evaluate("""(value) => {
+      const slider = document.getElementById("variety");
+      slider.value = value;
+      slider.dispatchEvent(new Event("input"));
+      slider.dispatchEvent(new Event("change"));
+    }""", value)
+
+
 def test_paint_fill_undo_and_generate(page):
     assert page.locator("#labels").bounding_box()["width"] >= 4 * SIZE  # shown enlarged
     assert page.input_value("#model-select") == "vae" and page.is_visible("#model-picker")  # the first model
@@ -154,6 +164,18 @@ def test_paint_fill_undo_and_generate(page):
     page.keyboard.press("d")
     settle(page)
     assert page.input_value("#seed") != seed and np.abs(result(page) - after).mean() > 1
+
+    # Variety (the truncation the seed's style code is drawn at) starts at the model's own (1 here) and
+    # goes with every request: at 0 every seed paints the mean code, so the dice changes nothing.
+    assert page.is_visible("#variety-row") and page.input_value("#variety") == "1"
+    set_variety(page, "0")
+    settle(page)
+    flat = result(page)
+    page.keyboard.press("d")
+    settle(page)
+    assert np.array_equal(result(page), flat) and page.inner_text("#variety-value") == "0.00"
+    set_variety(page, "1")
+    settle(page)
 
     # Both downloads: the label map as exact palette colours, the picture as shown.
     with page.expect_download() as download:
@@ -235,6 +257,7 @@ def test_model_picker_switches_model_size_examples_and_palette(browser, live_ser
     assert swatches[:2] == ["car", "road"] and set(swatches[2:]) == {"sky", "unlabeled (don't care)"}
     assert page.locator("#featured-list .swatch").count() == 2
     assert page.is_hidden("#style-section") and page.is_visible("#no-style")  # no encoder, no presets
+    assert page.is_hidden("#variety-row")  # no style code to draw: nothing for the variety to set
     assert "model=city" in page.url
 
     # "Example" cycles through the model's layouts, one undo step each.

@@ -26,6 +26,11 @@ def test_prior_codes_are_the_generators_own_draw_scaled(tiny_labels):
     codes = full.prior_codes(3, torch.Generator().manual_seed(4))
     assert codes.shape == (3, 8)
     assert torch.equal(half.prior_codes(3, torch.Generator().manual_seed(4)), codes * 0.5)
+    # One draw at another truncation (the painter's variety) leaves the model's own alone.
+    assert torch.equal(half.prior_codes(3, torch.Generator().manual_seed(4), truncation=1.0), codes)
+    assert half.truncation == 0.5
+    with pytest.raises(ValueError, match="truncation must be"):
+        half.prior_codes(1, truncation=-1)
     semantics = random_semantics(tiny_labels, n=3)
     with torch.no_grad():
         # At truncation 1, a forward without z paints what the generator drew for itself before.

@@ -57,6 +57,10 @@ class ModelInfo(BaseModel):
     style_presets: list[StylePresetInfo]
     examples: list[ExampleInfo] = Field(description="layouts to start from; the page opens on the first")
     seed_max: int
+    truncation: float | None = Field(
+        None, description="the standard deviation seeds draw style codes at unless a request's `truncation` says "
+                          "otherwise (1 = the prior the model was trained with); null: the model draws no latent")
+    truncation_max: float = Field(description="the largest `truncation` a request may give")
     limits: LimitsInfo
     label_encoding: LabelEncodingInfo | None = Field(
         None, description="how the training data stores ids, which one-channel uploads are read in by default "

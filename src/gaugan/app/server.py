@@ -56,6 +56,7 @@ MEDIA_TYPES = {
     ".svg": "image/svg+xml",
 }
 SEED_MAX = 2**31 - 1
+TRUNCATION_MAX = 2.0  # twice the prior's spread: past that a generator paints codes it never saw in training
 LABEL_MAP_DOC = "PNG: one-channel class ids, or RGB(A) in the model's palette; 1/8 to 8 times the model's size"
 LABEL_ENCODING_DOC = ("how a one-channel label map stores ids: 'dataset' as the model's training data stores them "
                       "(its `label_encoding`, e.g. ADE20K 0 = unlabeled), 'model' the ids of `classes`")
@@ -163,6 +164,8 @@ def serve_model(name: str, model: PainterModel, limits: Limits) -> ServedModel:
         style_presets=[StylePresetInfo(name=p.name, thumbnail=f"/api/styles/{quote(p.name)}{query}") for p in styles],
         examples=[ExampleInfo(name=e.name, url=f"/api/examples/{i}{query}") for i, e in enumerate(examples)],
         seed_max=SEED_MAX,
+        truncation=synth.model.truncation if synth.model.takes_noise else None,
+        truncation_max=TRUNCATION_MAX,
         limits=LimitsInfo(max_upload_bytes=limits.max_upload_bytes, queue_size=limits.queue_size),
         label_encoding=LabelEncodingInfo(**labels.encoding.to_dict()) if labels.encoding is not None else None,
     )
@@ -302,6 +305,10 @@ def create_app(
         request: Request,
         label_map: UploadFile = File(description=LABEL_MAP_DOC),
         seed: int = Form(0, ge=0, le=SEED_MAX, description="picks the variation (models with a style encoder or OASIS noise)"),
+        truncation: Optional[float] = Form(
+            None, ge=0, le=TRUNCATION_MAX,
+            description="the standard deviation the seed's style code is drawn at (default: the model's `truncation`; "
+                        "less: more typical pictures, less different from seed to seed)"),
         style_image: Optional[UploadFile] = File(None, description="PNG/JPEG reference whose style to copy (encoder models)"),
         style_preset: Optional[str] = Form(None, description="name of a style preset shipped with the model"),
         model: Optional[str] = Form(None, description=MODEL_DOC),
@@ -314,7 +321,7 @@ def create_app(
         style = await resolve_style(chosen, style_image, style_preset or None)
         ids = await read_label_map(chosen, label_map, label_encoding)
         try:
-            future = worker.submit(render_png, chosen.synth, ids, seed, style)
+            future = worker.submit(render_png, chosen.synth, ids, seed, style, truncation)
         except QueueFull as full:
             return queue_full(full)
         queued = time.perf_counter()
@@ -353,7 +360,7 @@ def create_app(
     return app
 
 
-FORM_FIELDS = frozenset({"label_map", "seed", "style_image", "style_preset", "model", "label_encoding"})
+FORM_FIELDS = frozenset({"label_map", "seed", "truncation", "style_image", "style_preset", "model", "label_encoding"})
 
 
 async def refuse_repeated_fields(request: Request) -> None:
@@ -373,10 +380,10 @@ def queue_full(full: QueueFull) -> JSONResponse:
     return JSONResponse({"detail": str(full)}, status_code=503, headers={"Retry-After": str(full.retry_after)})
 
 
-def render_png(synth, ids: np.ndarray, seed: int, style: Image.Image | None) -> tuple[bytes, float]:
+def render_png(synth, ids: np.ndarray, seed: int, style: Image.Image | None, truncation: float | None = None) -> tuple[bytes, float]:
     """Runs on the worker thread: (PNG bytes, seconds of inference)."""
     start = time.perf_counter()
-    picture = synth(ids, seed=seed, style_image=style) if style is not None else synth(ids, seed=seed)
+    picture = synth(ids, seed=seed, style_image=style, truncation=truncation)
     seconds = time.perf_counter() - start
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG", compress_level=1)  # a live preview: speed over a few KB

@@ -91,14 +91,16 @@ class GauGAN(nn.Module):
         return self.latent_dim > 0
 
     def prior_codes(self, count: int, generator: torch.Generator | None = None, device: torch.device | str | None = None,
-                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """(count, latent_dim) latents for seeds: N(0, truncation^2 I), drawn on ``generator``'s device.
+                    dtype: torch.dtype = torch.float32, truncation: float | None = None) -> torch.Tensor:
+        """(count, latent_dim) latents for seeds: N(0, t^2 I), drawn on ``generator``'s device, where t is
+        ``truncation`` for this draw, else the model's.
 
         At truncation 1 these are the very numbers the generators draw for themselves.
         """
+        scale = self.truncation if truncation is None else check_truncation(truncation)
         draw_device = generator.device if generator is not None else device
-        codes = torch.randn(count, self.latent_dim, generator=generator, device=draw_device, dtype=dtype)
-        return (codes * self.truncation).to(device) if device is not None else codes * self.truncation
+        codes = torch.randn(count, self.latent_dim, generator=generator, device=draw_device, dtype=dtype) * scale
+        return codes.to(device) if device is not None else codes
 
     def forward(self, semantics: torch.Tensor, z: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
         """(N, C_sem, H, W) semantic input [+ (N, z_dim) latent] -> (N, 3, H, W) in [-1, 1].

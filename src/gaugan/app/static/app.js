@@ -87,6 +87,13 @@ async function switchModel(name) {
     ? `${model.description} · ${classes}` : `${model.name} · ${model.width}×${model.height} · ${classes}`;
   $("model-select").value = model.name;
   $("seed").max = model.seed_max;
+  // Variety starts at the model's own truncation (it is a property of the model, so a switch resets it).
+  $("variety-row").hidden = model.truncation === null;
+  if (model.truncation !== null) {
+    $("variety").max = String(Math.min(1.5, model.truncation_max));
+    $("variety").value = String(model.truncation);
+    showVariety();
+  }
   if (state.models.length > 1) history.replaceState(null, "", `?model=${encodeURIComponent(model.name)}`);
   const palette = [];
   for (const c of model.classes) palette[c.id] = c.color;
@@ -317,6 +324,8 @@ function setupControls() {
   $("example").addEventListener("click", nextExample);
   $("class-search").addEventListener("input", filterPalette);
   $("seed").addEventListener("change", () => requestRender(0));
+  $("variety").addEventListener("input", showVariety);
+  $("variety").addEventListener("change", () => requestRender(0));
   $("dice").addEventListener("click", rollDice);
   $("generate").addEventListener("click", () => requestRender(0, true));
   $("live").addEventListener("change", () => $("live").checked && requestRender(0));
@@ -325,6 +334,10 @@ function setupControls() {
   $("download-ids").addEventListener("click", downloadIds);
   $("download-result").addEventListener("click", downloadResult);
   $("side-by-side").addEventListener("change", (e) => $("views").classList.toggle("stacked", !e.target.checked));
+}
+
+function showVariety() {
+  $("variety-value").textContent = Number($("variety").value).toFixed(2);
 }
 
 function rollDice() {
@@ -509,6 +522,7 @@ async function send() {
   form.append("label_map", grayPng(painter.ids, model.width, model.height), "labels.png");
   form.append("label_encoding", "model");  // the canvas holds the model's own ids
   form.append("seed", String(Number($("seed").value) || 0));
+  if (model.truncation !== null) form.append("truncation", $("variety").value);
   form.append("model", model.name);
   if (state.stylePreset) form.append("style_preset", state.stylePreset);
   else if (state.styleBlob) form.append("style_image", state.styleBlob, "style.jpg");

@@ -13,6 +13,7 @@ from gaugan.models.config import MultiscaleDiscriminatorConfig
 from gaugan.models.discriminator import MultiscaleDiscriminator
 from gaugan.label_codes import LabelCodes, one_hot_ids
 from gaugan.nn.label_lookup import onehot_conv
+from gaugan.nn import spade as spade_module
 from gaugan.semantics import semantic_input
 from model_helpers import random_semantics, tiny_generator
 
@@ -256,3 +257,41 @@ def test_prepared_label_maps_serve_several_calls_and_skip_absent_classes_exactly
             sum((f**2).mean() for scale in out for f in scale).backward()
         for (name, p_ref), (_, p_lookup) in zip(reference.named_parameters(), lookup.named_parameters()):
             assert relative_error(p_lookup.grad, p_ref.grad) < RELATIVE, name
+
+
+@pytest.mark.parametrize("labels", [PLAIN, EDGES], ids=["plain", "edges"])
+def test_channels_last_lookup_gives_the_same_values_and_gradients_in_channels_last_memory(labels):
+    torch.manual_seed(0)
+    semantics = random_semantics(labels, n=2, h=32, w=32)
+    conv = torch.nn.Conv2d(labels.semantic_channels, 6, 3, padding=1)
+    maps = LabelCodes.from_semantics(semantics)
+    for size in [(32, 32), (16, 8)]:
+        reference = conv(F.interpolate(semantics, size=size, mode="nearest"))
+        nhwc = onehot_conv(conv, maps, size, channels_last=True)
+        assert nhwc.is_contiguous(memory_format=torch.channels_last) and not nhwc.is_contiguous()
+        assert onehot_conv(conv, maps, size).is_contiguous()  # the default stays NCHW
+        assert_same_values_and_gradients(nhwc, reference, conv)
+
+
+@pytest.mark.parametrize("labels", [PLAIN, EDGES], ids=["plain", "edges"])
+def test_under_cpu_bf16_autocast_spade_convs_run_channels_last_with_the_same_results(labels, monkeypatch):
+    # Under bf16 autocast SPADE keeps the lookup's channels-last memory for its gamma and beta convs
+    # (oneDNN runs them several times faster so); the NCHW path it replaces must give the same
+    # picture and gradients, to the convs' own bf16 rounding.
+    _, channels_last = trained_pair(labels)
+    nchw = copy.deepcopy(channels_last)
+    h, w = channels_last.config.output_size
+    semantics = random_semantics(labels, n=2, h=h, w=w, seed=3)
+    target = torch.randn(2, 3, h, w)
+    seen = []
+    real = spade_module._bf16_on_cpu
+    monkeypatch.setattr(spade_module, "_bf16_on_cpu", lambda device: seen.append(real(device)) or seen[-1])
+    assert not real(torch.device("cpu"))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = forward_backward(channels_last, semantics, None, target)
+        assert seen and all(seen)  # every SPADE layer took the channels-last path
+        monkeypatch.setattr(spade_module, "_bf16_on_cpu", lambda device: False)
+        expected = forward_backward(nchw, semantics, None, target)
+    assert got.is_contiguous() and relative_error(got.float(), expected.float()) < 2e-2
+    for (name, p_a), (_, p_b) in zip(channels_last.named_parameters(), nchw.named_parameters()):
+        assert relative_error(p_a.grad, p_b.grad) < 2e-2, name

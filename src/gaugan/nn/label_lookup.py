@@ -82,13 +82,16 @@ class _TapSums(torch.autograd.Function):
         return grad_table, grad.sum(dim=0) if ctx.has_bias else None, None
 
 
-def onehot_conv(conv: nn.Conv2d, maps: LabelCodes, size: tuple[int, int], weight: torch.Tensor | None = None) -> torch.Tensor:
+def onehot_conv(conv: nn.Conv2d, maps: LabelCodes, size: tuple[int, int], weight: torch.Tensor | None = None,
+                channels_last: bool = False) -> torch.Tensor:
     """``conv(resize(semantic map, size))`` from codes: (N, O, H_out, W_out), differentiable in
     conv's weight and bias.
 
     ``conv`` must have a square kernel, dilation 1 and equal zero padding on all sides (any
     stride), and take the map's K + E channels; or pass ``weight`` (O, K + E, k, k), a slice of
     a conv weight that also reads other channels (the conv's stride, padding and bias are used).
+    ``channels_last``: return the lookup's own (N, H, W, O) memory as a channels-last view instead
+    of an NCHW copy, for a caller that only feeds it to convs (the same values).
     """
     weight = conv.weight if weight is None else weight  # (O, K + E, k, k)
     out_channels, in_channels, k, k2 = weight.shape
@@ -111,11 +114,14 @@ def onehot_conv(conv: nn.Conv2d, maps: LabelCodes, size: tuple[int, int], weight
     windows = level.windows(k, stride, p)
     n, h, w = windows.shape
     out = _TapSums.apply(lookup_table(maps, weight), conv.bias, windows)
-    # NCHW memory, like the conv it replaces: left as a channels_last view, every later elementwise
-    # op with NCHW tensors (SPADE's x * (1 + gamma), its gradient) took a slow mixed-stride path,
-    # ~29 ms instead of ~5 ms per 128 x 256 x 256 product on our CPU.
-    out = out.view(n, h, w, out_channels).permute(0, 3, 1, 2).contiguous()
+    # By default NCHW memory, like the conv it replaces: left as a channels_last view, every later
+    # elementwise op with NCHW tensors (SPADE's x * (1 + gamma), its gradient) took a slow
+    # mixed-stride path, ~29 ms instead of ~5 ms per 128 x 256 x 256 product on our CPU.
+    out = out.view(n, h, w, out_channels).permute(0, 3, 1, 2)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    out = out.contiguous(memory_format=memory_format)  # a no-op for channels_last
     extras = level.extras
     if extras is not None:
-        out = out + F.conv2d(extras.to(weight.dtype), weight[:, num_classes:], stride=stride, padding=p)
+        extras = extras.to(weight.dtype).contiguous(memory_format=memory_format)
+        out = out + F.conv2d(extras, weight[:, num_classes:], stride=stride, padding=p)
     return out

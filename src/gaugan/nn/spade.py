@@ -59,6 +59,15 @@ class FoldedSPADE:
     norm: nn.Module | None
 
 
+def _bf16_on_cpu(device: torch.device) -> bool:
+    """Whether convs on ``device`` run under CPU bf16 autocast, where oneDNN's channels-last bf16 convs
+    are 3-6x faster than NCHW ones on CPUs with AVX512-BF16 / AMX: SPADE's gamma and beta convs at
+    128 -> 128 channels, 256 x 256, forward 66 ms NCHW against 11 ms channels-last (2 threads, AMX
+    Xeon), and the coco-256 bf16 training step 3.06 -> 2.56 s. In fp32 that step gained nothing
+    (5.32 against 5.45 s), so fp32 keeps NCHW."""
+    return device.type == "cpu" and torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
 class SPADE(nn.Module):
     """Spatially-adaptive normalisation of an (N, C, H, W) activation by an (N, L, H', W') label map.
 
@@ -93,7 +102,11 @@ class SPADE(nn.Module):
     def modulation(self, segmap: torch.Tensor | LabelCodes, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """gamma, beta: each (N, C, *size), from a label map resized (nearest) to ``size``."""
         if isinstance(segmap, LabelCodes):
-            hidden = self.mlp_shared[1](onehot_conv(self.mlp_shared[0], segmap, size))
+            nhwc = _bf16_on_cpu(segmap.device)
+            hidden = self.mlp_shared[1](onehot_conv(self.mlp_shared[0], segmap, size, channels_last=nhwc))
+            if nhwc:
+                # Only the outputs go to NCHW, for the modulation's products with the NCHW activation.
+                return self.mlp_gamma(hidden).contiguous(), self.mlp_beta(hidden).contiguous()
         else:
             if segmap.shape[-2:] != size:
                 segmap = F.interpolate(segmap, size=size, mode="nearest")

@@ -63,7 +63,7 @@ def _bf16_on_cpu(device: torch.device) -> bool:
     """Whether convs on ``device`` run under CPU bf16 autocast, where oneDNN's channels-last bf16 convs
     are 3-6x faster than NCHW ones on CPUs with AVX512-BF16 / AMX: SPADE's gamma and beta convs at
     128 -> 128 channels, 256 x 256, forward 66 ms NCHW against 11 ms channels-last (2 threads, AMX
-    Xeon), and the coco-256 bf16 training step 3.06 -> 2.56 s. In fp32 that step gained nothing
+    Xeon), and the coco-256 bf16 training step 3.29 -> 2.79 s. In fp32 that step gained nothing
     (5.32 against 5.45 s), so fp32 keeps NCHW."""
     return device.type == "cpu" and torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
 

@@ -61,7 +61,8 @@ class FoldedSPADE:
 
 def _bf16_on_cpu(device: torch.device) -> bool:
     """Whether convs on ``device`` run under CPU bf16 autocast, where oneDNN's channels-last bf16 convs
-    are 3-6x faster than NCHW ones on CPUs with AVX512-BF16 / AMX: SPADE's gamma and beta convs at
+    run 2.5-9x faster forward and backward-data than NCHW ones on CPUs with AVX512-BF16 / AMX (backward-
+    weight 1.1-1.8x): SPADE's gamma and beta convs at
     128 -> 128 channels, 256 x 256, forward 66 ms NCHW against 11 ms channels-last (2 threads, AMX
     Xeon), and the coco-256 bf16 training step 3.29 -> 2.79 s. In fp32 that step gained nothing
     (5.32 against 5.45 s), so fp32 keeps NCHW."""

@@ -26,12 +26,12 @@ fi
 
 paired_splits() {  # shipped.json pilot.json: two `--c2st-repeats` scores on the same splits, compared split by split
   "$PYTHON" - "$1" "$2" <<'EOF'
-import json, math, sys
+import json, sys
+from gaugan.eval.two_sample import standard_error
 shipped, pilot = (json.load(open(path)) for path in sys.argv[1:])
 a, b = (r["c2st_protocol"]["repeat_log_loss_bits"] for r in (shipped, pilot))
 differences = [x - y for x, y in zip(a, b)]
-mean = sum(differences) / len(differences)
-error = math.sqrt(sum((d - mean) ** 2 for d in differences) / (len(differences) - 1) / len(differences))
+mean, error = sum(differences) / len(differences), standard_error(differences)
 width = shipped["c2st_protocol"]["resolution"][1]
 print(f"classifier at {width} px, {len(a)} splits: shipped {shipped['c2st_log_loss_bits']:.3f} +- "
       f"{shipped['c2st_log_loss_bits_stderr']:.3f} bits, pilot {pilot['c2st_log_loss_bits']:.3f} +- "

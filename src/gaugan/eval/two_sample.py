@@ -104,7 +104,7 @@ def splits_phrase(repeats: int) -> str:
     return f", mean of {repeats} splits" if repeats > 1 else ""
 
 
-def _standard_error(values: list[float]) -> float:
+def standard_error(values: list[float]) -> float:
     """Standard error of the mean of >= 2 values (sample standard deviation / sqrt(n))."""
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
@@ -240,7 +240,7 @@ def classifier_two_sample_test(
     several = len(splits) > 1
     return C2STResult(
         accuracy=accuracy,
-        stderr=_standard_error(repeat_accuracies) if several else math.sqrt(accuracy * (1 - accuracy) / tested),
+        stderr=standard_error(repeat_accuracies) if several else math.sqrt(accuracy * (1 - accuracy) / tested),
         paired_accuracy=sum(s.paired for s in splits) / (tested // 2),
         log_loss_bits=sum(repeat_bits) / len(repeat_bits),
         correct=correct,
@@ -251,7 +251,7 @@ def classifier_two_sample_test(
         settings=settings,
         repeat_accuracies=repeat_accuracies,
         repeat_log_loss_bits=repeat_bits,
-        log_loss_bits_stderr=_standard_error(repeat_bits) if several else None,
+        log_loss_bits_stderr=standard_error(repeat_bits) if several else None,
     )
 
 

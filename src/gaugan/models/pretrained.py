@@ -111,15 +111,13 @@ class GauGAN(nn.Module):
         if z is None and self.takes_noise:
             z = self.prior_codes(semantics.size(0), generator, semantics.device, semantics.dtype)
         config = self.generator.config
+        # Models with a latent have their z by now, so the generators draw nothing themselves.
         if getattr(config, "use_vae", False):
-            return self.generator(semantics, z=z, generator=generator)
+            return self.generator(semantics, z=z)
         if isinstance(config, OASISGeneratorConfig) and config.z_dim:
-            noise = None
-            if z is not None:
-                if z.shape != (semantics.size(0), config.z_dim):
-                    raise ValueError(f"z must have shape ({semantics.size(0)}, {config.z_dim}), got {tuple(z.shape)}")
-                noise = z.to(semantics.dtype)[:, :, None, None].expand(-1, -1, *semantics.shape[-2:])
-            return self.generator(semantics, noise=noise, generator=generator)
+            if z.shape != (semantics.size(0), config.z_dim):
+                raise ValueError(f"z must have shape ({semantics.size(0)}, {config.z_dim}), got {tuple(z.shape)}")
+            return self.generator(semantics, noise=z.to(semantics.dtype)[:, :, None, None].expand(-1, -1, *semantics.shape[-2:]))
         if z is not None:
             raise ValueError("this generator takes no latent z")
         return self.generator(semantics)

@@ -46,6 +46,7 @@ from gaugan.labels import LabelSet  # noqa: E402
 from gaugan.models import build_model  # noqa: E402
 from gaugan.semantics import semantic_input  # noqa: E402
 from gaugan.train.config import TrainConfig  # noqa: E402
+from gaugan.train.layout import lay_out, resolve_channels_last  # noqa: E402
 from gaugan.train.models import discriminator_config, generator_config  # noqa: E402
 from gaugan.train.optim import make_optimizers  # noqa: E402
 from gaugan.train.precision import bf16_is_native  # noqa: E402
@@ -55,7 +56,8 @@ from gaugan.train.step import StepModules, TrainingStep  # noqa: E402
 VARIANTS = ("torch-sn", "reference", "lookup")
 
 
-def make_step(precision: str, size: int, ngf: int, channels_last: bool, variant: str) -> TrainingStep:
+def make_step(precision: str, size: int, ngf: int, channels_last: bool | None, variant: str) -> TrainingStep:
+    channels_last = resolve_channels_last(channels_last, torch.device("cpu"))
     labels = LabelSet.generic(182, dontcare=True, instance=True)
     config = TrainConfig(crop_size=size, ngf=ngf, use_vgg=False, precision=precision, channels_last=channels_last)
     torch.manual_seed(0)
@@ -63,9 +65,7 @@ def make_step(precision: str, size: int, ngf: int, channels_last: bool, variant:
         g = build_model(generator_config(config, labels))
         d = build_model(discriminator_config(config, labels))
     g.label_lookup = d.label_lookup = variant == "lookup"
-    if channels_last:
-        g.to(memory_format=torch.channels_last)
-        d.to(memory_format=torch.channels_last)
+    lay_out([g, d], channels_last)  # as `gaugan train` does (gaugan.train.layout)
     return TrainingStep(config, StepModules(g, d), make_optimizers(config, g.parameters(), d.parameters()), torch.device("cpu"))
 
 
@@ -105,12 +105,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), help="see above")
-    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
+                        help="lay the models out channels-last (default: as gaugan train does here, gaugan.train.layout)")
     parser.add_argument("--force-bf16", action="store_true", help="time bf16 even without native support")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, cpu capability {torch.backends.cpu.get_cpu_capability()}, malloc {'tuned' if MALLOC_TUNED else 'defaults'}, {args.threads} threads, {args.size}x{args.size}, batch 1, COCO-Stuff config "
-          f"(ngf {args.ngf}), no VGG; median of {args.repeats} interleaved iterations after {args.warmup} warm-up")
+          f"(ngf {args.ngf}), no VGG, {'channels-last' if resolve_channels_last(args.channels_last, torch.device('cpu')) else 'NCHW'} models; median of {args.repeats} interleaved iterations after {args.warmup} warm-up")
     variants = []
     for precision in args.precisions:
         if precision == "bf16" and not bf16_is_native() and not args.force_bf16:

@@ -57,3 +57,30 @@ def test_gradient_removes_the_component_along_the_top_singular_direction():
     torch.autograd.backward(weight, torch.outer(u, v))
     grad = ours.parametrizations.weight.original.grad
     assert abs(float(u @ grad @ v)) < 1e-4 * float(grad.abs().max() + 1)
+
+
+def test_channels_last_weight_gives_torchs_values_and_keeps_its_layout():
+    # A channels-last model (TrainConfig.channels_last) normalises its weights read in their own memory
+    # order: the same W_sn, gradient and power iterations as torch's on the NCHW weight, while the
+    # gradient stays channels-last (no copy for Adam) and _u, _v keep torch's order and storage.
+    ours, theirs = pair(lambda: torch.nn.Conv2d(6, 10, 3, padding=1))
+    ours.to(memory_format=torch.channels_last)
+    original = ours.parametrizations.weight.original
+    assert original.is_contiguous(memory_format=torch.channels_last) and not original.is_contiguous()
+    state = ours.parametrizations.weight[0]
+    u_storage, v_storage = state._u.data_ptr(), state._v.data_ptr()
+    x = torch.randn(2, 6, 7, 7)
+    for _ in range(3):
+        outputs = [ours(x.contiguous(memory_format=torch.channels_last)), theirs(x)]
+        torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-6, atol=1e-6)
+        for out in outputs:
+            out.sin().sum().backward()
+        g_theirs = theirs.parametrizations.weight.original.grad
+        torch.testing.assert_close(original.grad, g_theirs, rtol=1e-5, atol=1e-5 * float(g_theirs.abs().max()))
+        assert original.grad.is_contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(state._u, theirs.parametrizations.weight[0]._u)
+        torch.testing.assert_close(state._v, theirs.parametrizations.weight[0]._v)
+    assert (state._u.data_ptr(), state._v.data_ptr()) == (u_storage, v_storage)
+    ours.eval(), theirs.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), theirs(x), rtol=1e-6, atol=1e-6)

@@ -19,10 +19,16 @@ import torch.nn.functional as F
 from gaugan.models.config import SPADEGeneratorConfig
 from gaugan.nn.blocks import LRELU_SLOPE, SPADEResnetBlock
 from gaugan.nn.init import init_glorot
+from gaugan.nn.memory_layout import module_layout, to_layout
 from gaugan.nn.style_tone import StyleTone
 from gaugan.label_codes import LabelCodes, resize_nearest
 
 BlockFactory = Callable[[int, int], nn.Module]
+
+# The 16 nf-channel blocks at the start map's size and its first doublings (8 x 8 and 16 x 16 for a
+# 256 x 256 map): their convs hold far more weight than activation (1024 x 1024 x 3 x 3 on 16 x 16 at
+# ngf 64), and oneDNN runs such convs slower channels-last (`DecoderGenerator.to_channels_last`).
+HEAD_BLOCKS = ("head_0", "G_middle_0", "G_middle_1")
 
 
 def block_schedule(config: SPADEGeneratorConfig) -> list[tuple[str, bool]]:
@@ -80,11 +86,26 @@ class DecoderGenerator(nn.Module):
             final_nc = nf // 2
         self.conv_img = nn.Conv2d(final_nc, 3, 3, padding=1)
         init_glorot(self, config.init_gain)
+        # Each block's memory layout, once `to_channels_last` has set them; empty: x passes as it comes.
+        self.block_layouts: dict[str, torch.memory_format] = {}
         # After the Glorot draw: the tone starts as the identity.
         self.tone = StyleTone(config.z_dim) if config.style_tone else None
 
     def make_block(self, fin: int, fout: int) -> nn.Module:
         raise NotImplementedError
+
+    def to_channels_last(self) -> DecoderGenerator:
+        """Channels-last memory for the convs where it is faster, as `gaugan train` lays a model out on
+        CPU (`gaugan.train.layout`): every module but the start conv and the `HEAD_BLOCKS`, which stay
+        NCHW. From then on the forward hands each block its input in the block's layout, and the
+        gradient back in the layout before it (`to_layout`). The coco-256 training step (2 threads, AMX Xeon, one process, 8 rounds
+        interleaved): fp32 5.80 s NCHW, 5.42 all channels-last, 5.26 with the head NCHW; bf16 2.87,
+        2.41, 2.27. In place; returns self."""
+        self.to(memory_format=torch.channels_last)
+        for name in ("fc", *HEAD_BLOCKS):
+            getattr(self, name).to(memory_format=torch.contiguous_format)
+        self.block_layouts = {name: module_layout(getattr(self, name)) for name, _ in block_schedule(self.config)}
+        return self
 
     def condition(self, segmap: torch.Tensor) -> object:
         """What every block receives besides x; the (N, C, H, W) semantic input by default."""
@@ -135,6 +156,8 @@ class DecoderGenerator(nn.Module):
         for name, upsample in block_schedule(config):
             if upsample:
                 x = _up(x)
+            if name in self.block_layouts:
+                x = to_layout(x, self.block_layouts[name])
             x = getattr(self, name)(x, condition)
         x = self.conv_img(F.leaky_relu(x, LRELU_SLOPE))
         if self.tone is not None:

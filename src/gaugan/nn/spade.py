@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from gaugan.label_codes import LabelCodes
 from gaugan.nn.folding import eval_weights, norm_fold
 from gaugan.nn.label_lookup import onehot_conv
+from gaugan.nn.memory_layout import memory_layout
 from gaugan.nn.modulate import modulate
 from gaugan.nn.norms import param_free_norm
 
@@ -100,24 +101,24 @@ class SPADE(nn.Module):
         self.mlp_gamma = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
         self.mlp_beta = nn.Conv2d(hidden, norm_channels, kernel_size, padding=padding)
 
-    def modulation(self, segmap: torch.Tensor | LabelCodes, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """gamma, beta: each (N, C, *size), from a label map resized (nearest) to ``size``."""
+    def modulation(self, segmap: torch.Tensor | LabelCodes, size: tuple[int, int],
+                   layout: torch.memory_format = torch.contiguous_format) -> tuple[torch.Tensor, torch.Tensor]:
+        """gamma, beta: each (N, C, *size) in memory ``layout``, from a label map resized (nearest) to ``size``."""
         if isinstance(segmap, LabelCodes):
-            nhwc = _bf16_on_cpu(segmap.device)
+            nhwc = layout == torch.channels_last or _bf16_on_cpu(segmap.device)
+            # The lookup's memory is (N, H, W, hidden): kept for the convs where they run channels-last.
             hidden = self.mlp_shared[1](onehot_conv(self.mlp_shared[0], segmap, size, channels_last=nhwc))
-            if nhwc:
-                # Only the outputs go to NCHW, for the modulation's products with the NCHW activation.
-                return self.mlp_gamma(hidden).contiguous(), self.mlp_beta(hidden).contiguous()
         else:
             if segmap.shape[-2:] != size:
                 segmap = F.interpolate(segmap, size=size, mode="nearest")
             hidden = self.mlp_shared(segmap)
-        return self.mlp_gamma(hidden), self.mlp_beta(hidden)
+        # The modulation's products take gamma and beta in x's layout (a no-op where they have it).
+        return self.mlp_gamma(hidden).contiguous(memory_format=layout), self.mlp_beta(hidden).contiguous(memory_format=layout)
 
     def forward(self, x: torch.Tensor, segmap: torch.Tensor | LabelCodes) -> torch.Tensor:
         """x: (N, C, H, W); segmap: (N, L, H', W') or its `LabelCodes` -> (N, C, H, W)."""
         normalized = self.param_free_norm(x)
-        gamma, beta = self.modulation(segmap, tuple(x.shape[-2:]))
+        gamma, beta = self.modulation(segmap, tuple(x.shape[-2:]), memory_layout(normalized))
         return modulate(normalized, gamma, beta, residual=True)
 
     def fold(self) -> FoldedSPADE:

@@ -51,6 +51,7 @@ from gaugan.nn.modes import module_mode
 from gaugan.train.config import TrainConfig
 from gaugan.train.d_augment import AugmentParams, draw, parse_operations
 from gaugan.train.light_jitter import jitter_light
+from gaugan.train.layout import resolve_channels_last
 from gaugan.train.precision import resolve_precision
 
 
@@ -98,6 +99,8 @@ class TrainingStep:
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=use_scaler)
         self.augmentations = parse_operations(config.d_augment)
+        # The batches' layout follows the models' (laid out by the caller, `gaugan.train.layout.lay_out`).
+        self.channels_last = resolve_channels_last(config.channels_last, device)
 
     # ---- pieces --------------------------------------------------------------------------------
     def autocast(self):
@@ -106,7 +109,7 @@ class TrainingStep:
         return torch.autocast(self.device.type, dtype=self.amp_dtype)
 
     def _memory_format(self, x: torch.Tensor) -> torch.Tensor:
-        return x.contiguous(memory_format=torch.channels_last) if self.config.channels_last else x
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
     def generate(self, semantics: torch.Tensor, real: torch.Tensor, generator: nn.Module, encoder: nn.Module | None, compute_kld: bool):
         """fake (N, 3, H, W) and the (weighted) KL term, or None without encoder."""

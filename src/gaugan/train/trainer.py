@@ -34,6 +34,7 @@ from gaugan.train import checkpoint as ckpt
 from gaugan.train.batches import EpochBatchSampler, SeededSamples, epoch_batches, steps_per_epoch
 from gaugan.train.config import TrainConfig
 from gaugan.train.distributed import all_ranks_agree, barrier, init_distributed, resolve_device
+from gaugan.train.layout import lay_out, match_optimizer_state, resolve_channels_last
 from gaugan.train.ema import EMA, recompute_batchnorm_statistics, refresh_spectral_vectors
 from gaugan.train.models import MODEL_FIELDS, discriminator_config, encoder_config, generator_config
 from gaugan.train.optim import lr_factor, make_optimizers, set_learning_rates
@@ -128,9 +129,7 @@ class Trainer:
         for module in (self.generator, self.discriminator):
             if hasattr(module, "label_lookup"):  # SPADE generators and the discriminator
                 module.label_lookup = lookup
-        if config.channels_last:
-            for module in self._modules():
-                module.to(memory_format=torch.channels_last)
+        lay_out(self._modules(), resolve_channels_last(config.channels_last, self.device))
         self.ema = EMA(self.generator, config.ema_decay, config.ema_start, config.ema_rampup) if config.ema_decay else None
 
         g_params = list(self.generator.parameters()) + (list(self.encoder.parameters()) if self.encoder else [])
@@ -290,6 +289,7 @@ class Trainer:
             self.ema.shadow.load_state_dict(self.generator.state_dict())
         for opt, name in zip(self.optimizers, ("optimizer_g", "optimizer_d")):
             opt.load_state_dict(ckpt.unflatten_optimizer(tensors[name], payload["optimizers"][name]))
+            match_optimizer_state(opt)
         restore_rng_state(rng, payload["rng"])
         self.step, self.epoch, self.batch_in_epoch = payload["step"], payload["epoch"], payload["batch_in_epoch"]
         self.last_losses = payload.get("losses", {})

@@ -2,14 +2,15 @@
 
 import dataclasses
 
+import pytest
 import torch
 from train_helpers import ToyPairs
 
 from gaugan.train import TrainConfig, Trainer
 
 
-def _config(tmp_path, name):
-    return TrainConfig(
+def _config(tmp_path, name, channels_last=None):
+    return TrainConfig(channels_last=channels_last,
         ngf=8, ndf=8, crop_size=32, spade_hidden=16, use_vgg=False, use_vae=True, z_dim=16, n_layers_d=3,
         batch_size=2, iterations=4, decay_iterations=2, checkpoint_every=100, log_every=1,
         output_dir=str(tmp_path / name), tensorboard=False, seed=3,
@@ -23,17 +24,20 @@ def _weights(trainer):
     return out
 
 
-def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("channels_last", [False, True], ids=["nchw", "channels-last"])
+def test_resumed_run_is_bit_identical_to_an_uninterrupted_one(tmp_path, channels_last):
     # 8 samples / batch 2 = 4 steps per epoch: the stop falls mid-epoch, the run crosses an epoch.
-    straight = Trainer(_config(tmp_path, "straight"), ToyPairs(n=8), show_progress=False)
+    # Both layouts, whichever this CPU's default is (gaugan.train.layout): a channels-last run restores
+    # Adam's moments from contiguous checkpoint tensors.
+    straight = Trainer(_config(tmp_path, "straight", channels_last), ToyPairs(n=8), show_progress=False)
     straight.fit()
     assert straight.step == 6
 
-    first = Trainer(_config(tmp_path, "resumed"), ToyPairs(n=8), show_progress=False)
+    first = Trainer(_config(tmp_path, "resumed", channels_last), ToyPairs(n=8), show_progress=False)
     first.fit(max_steps=3)
     assert first.step == 3 and (tmp_path / "resumed/checkpoints/step_00000003/state.json").is_file()
     del first
-    second = Trainer(_config(tmp_path, "resumed"), ToyPairs(n=8), resume=True, show_progress=False)
+    second = Trainer(_config(tmp_path, "resumed", channels_last), ToyPairs(n=8), resume=True, show_progress=False)
     assert (second.step, second.epoch, second.batch_in_epoch) == (3, 0, 3)
     second.fit()
 

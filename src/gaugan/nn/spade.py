@@ -65,8 +65,9 @@ def _bf16_on_cpu(device: torch.device) -> bool:
     run 2.5-9x faster forward and backward-data than NCHW ones on CPUs with AVX512-BF16 / AMX (backward-
     weight 1.1-1.8x): SPADE's gamma and beta convs at
     128 -> 128 channels, 256 x 256, forward 66 ms NCHW against 11 ms channels-last (2 threads, AMX
-    Xeon), and the coco-256 bf16 training step 3.29 -> 2.79 s. In fp32 that step gained nothing
-    (5.32 against 5.45 s), so fp32 keeps NCHW."""
+    Xeon), and the coco-256 bf16 training step 3.29 -> 2.79 s. In an NCHW model's fp32 step that
+    gained nothing (5.32 against 5.45 s), so there fp32 keeps NCHW; a channels-last model
+    (`gaugan.train.layout`) keeps the hidden map channels-last in either precision."""
     return device.type == "cpu" and torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
 
 

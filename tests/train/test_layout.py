@@ -2,6 +2,7 @@
 with the generator's head NCHW and every other conv channels-last."""
 
 import copy
+import json
 
 import pytest
 import torch
@@ -10,9 +11,10 @@ from gaugan.labels import LabelSet
 from gaugan.label_codes import LabelCodes
 from gaugan.models.generator import HEAD_BLOCKS
 from gaugan.nn.memory_layout import is_channels_last
-from gaugan.train import TrainConfig
+from gaugan.train import TrainConfig, Trainer
 from gaugan.train import layout
 from model_helpers import random_semantics, tiny_generator
+from train_helpers import ToyPairs
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -108,3 +110,18 @@ def test_optimizer_state_from_a_checkpoint_is_laid_out_like_its_parameters():
     expected = two_steps(False, lambda optimizer: None)
     got = two_steps(True, layout.match_optimizer_state)
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("capability, expected", [("AVX512", True), ("AVX2", False)])
+def test_a_run_resolves_auto_says_so_and_lays_its_generator_out(tmp_path, monkeypatch, capsys, capability, expected):
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    config = TrainConfig(ngf=8, ndf=8, crop_size=32, use_vgg=False, batch_size=2, iterations=1, checkpoint_every=1,
+                         output_dir=str(tmp_path / "run"), tensorboard=False)
+    trainer = Trainer(config, ToyPairs(n=2), show_progress=True)
+    assert f"channels_last auto -> {str(expected).lower()} (CPU capability {capability};" in capsys.readouterr().err
+    generator = trainer.generator
+    assert is_channels_last(generator.up_0.conv_0.parametrizations.weight.original) is expected
+    assert not is_channels_last(generator.head_0.conv_0.parametrizations.weight.original)
+    trainer.fit()
+    assert trainer.step == 1
+    assert json.loads((tmp_path / "run" / "train_config.json").read_text())["channels_last"] is None

@@ -38,7 +38,7 @@ def to_layout(x: torch.Tensor, layout: torch.memory_format) -> torch.Tensor:
     """(N, C, H, W) ``x`` in memory ``layout`` (``x`` itself where it is), with its gradient returned in
     x's layout: ``x.contiguous(memory_format=...)`` passes the gradient on as it comes, so the layers
     before such a boundary would get gradients in the layout after it, and their convs' backward
-    would run in that layout (where they are slow in it, as weight-bound convs are channels-last)."""
+    would run in that layout (slow for the weight-bound convs a generator keeps NCHW)."""
     if memory_layout(x) == layout:
         return x
     return _ToLayout.apply(x, layout)

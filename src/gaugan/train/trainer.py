@@ -129,7 +129,12 @@ class Trainer:
         for module in (self.generator, self.discriminator):
             if hasattr(module, "label_lookup"):  # SPADE generators and the discriminator
                 module.label_lookup = lookup
-        lay_out(self._modules(), resolve_channels_last(config.channels_last, self.device))
+        channels_last = resolve_channels_last(config.channels_last, self.device)
+        if config.channels_last is None and show_progress and self.dist.is_main:
+            why = f"CPU capability {torch.backends.cpu.get_cpu_capability()}" if self.device.type == "cpu" else self.device.type
+            print(f"gaugan train: channels_last auto -> {str(channels_last).lower()} ({why}; --set channels_last=true|false to choose)",
+                  file=sys.stderr)
+        lay_out(self._modules(), channels_last)
         self.ema = EMA(self.generator, config.ema_decay, config.ema_start, config.ema_rampup) if config.ema_decay else None
 
         g_params = list(self.generator.parameters()) + (list(self.encoder.parameters()) if self.encoder else [])

@@ -68,6 +68,8 @@ def test_a_laid_out_generator_computes_the_same_picture_and_gradients_with_its_h
         if p_laid.ndim == 4 and p_laid.shape[-1] > 1 and p_laid.shape[1] > 1:
             assert is_channels_last(p_laid) == (not in_head), name
             assert is_channels_last(p_laid.grad) == (not in_head), name  # Adam pairs like with like
+        elif p_laid.ndim == 4:  # 1 x 1 kernels keep standard strides, as their gradients have (DDP's buckets)
+            assert p_laid.stride() == p_ref.stride() and p_laid.grad.stride() == p_laid.stride(), name
     head = {name: kinds for name, kinds in seen.items() if name.split(".")[0] in HEAD_BLOCKS}
     rest = {name: kinds for name, kinds in seen.items() if name.split(".")[0] not in HEAD_BLOCKS}
     assert head and all(kinds == {("input", False), ("grad", False)} for kinds in head.values()), head

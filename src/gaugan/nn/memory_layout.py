@@ -51,3 +51,18 @@ def module_layout(module: torch.nn.Module) -> torch.memory_format:
         if parameter.ndim == 4 and parameter.shape[-2:].numel() > 1:
             return memory_layout(parameter)
     return torch.contiguous_format
+
+
+def lay_out_convs(module: torch.nn.Module, layout: torch.memory_format) -> torch.nn.Module:
+    """``module``'s 4-d tensors with a kernel larger than 1 x 1 (conv weights) in memory ``layout``, in
+    place; returns ``module``. Unlike ``module.to(memory_format=...)`` it leaves a 1 x 1 kernel's
+    standard strides alone: such a weight is both layouts at once, but given channels-last strides its
+    gradient (which a conv returns with standard ones) no longer matched DDP's bucket views, and every
+    backward warned "Grad strides do not match bucket view strides"."""
+
+    def convert(tensor: torch.Tensor) -> torch.Tensor:
+        if tensor.ndim == 4 and tensor.shape[-2:].numel() > 1:
+            return tensor.contiguous(memory_format=layout)
+        return tensor
+
+    return module._apply(convert)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from gaugan.nn.memory_layout import memory_layout
+from gaugan.nn.memory_layout import lay_out_convs, memory_layout
 
 
 def resolve_channels_last(setting: bool | None, device: torch.device) -> bool:
@@ -26,14 +26,15 @@ def resolve_channels_last(setting: bool | None, device: torch.device) -> bool:
 
 def lay_out(modules: list[nn.Module], channels_last: bool) -> None:
     """Channels-last memory for ``modules`` where ``channels_last`` (in place): a module's own
-    ``to_channels_last`` where it has one (the decoder generators keep their head NCHW), else all of it."""
+    ``to_channels_last`` where it has one (the decoder generators keep their head NCHW), else all its
+    conv weights (`lay_out_convs`)."""
     if not channels_last:
         return
     for module in modules:
         if hasattr(module, "to_channels_last"):
             module.to_channels_last()
         else:
-            module.to(memory_format=torch.channels_last)
+            lay_out_convs(module, torch.channels_last)
 
 
 def match_optimizer_state(optimizer: torch.optim.Optimizer) -> None:

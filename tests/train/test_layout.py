@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from gaugan.labels import LabelSet
-from gaugan.label_codes import LabelCodes
 from gaugan.models.generator import HEAD_BLOCKS
 from gaugan.nn.memory_layout import is_channels_last
 from gaugan.train import TrainConfig, Trainer

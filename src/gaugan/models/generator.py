@@ -98,9 +98,9 @@ class DecoderGenerator(nn.Module):
         """Channels-last memory for the convs where it is faster, as `gaugan train` lays a model out on
         CPU (`gaugan.train.layout`): every module but the start conv and the `HEAD_BLOCKS`, which stay
         NCHW. From then on the forward hands each block its input in the block's layout, and the
-        gradient back in the layout before it (`to_layout`). The coco-256 training step (2 threads, AMX Xeon, one process, 8 rounds
-        interleaved): fp32 5.80 s NCHW, 5.42 all channels-last, 5.26 with the head NCHW; bf16 2.87,
-        2.41, 2.27. In place; returns self."""
+        gradient back in the layout before it (`to_layout`). The coco-256 training step (2 threads,
+        AMX Xeon, one process, 8 rounds interleaved): fp32 5.80 s NCHW, 5.42 all channels-last, 5.26
+        with the head NCHW; bf16 2.87, 2.41, 2.27. In place; returns self."""
         lay_out_convs(self, torch.channels_last)
         for name in ("fc", *HEAD_BLOCKS):
             lay_out_convs(getattr(self, name), torch.contiguous_format)

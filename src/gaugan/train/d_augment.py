@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import torch
 
+from gaugan.nn.memory_layout import memory_layout
+
 OPERATIONS = ("color", "translation", "cutout")
 
 
@@ -87,8 +89,7 @@ class AugmentParams:
         batch = torch.arange(x.size(0), device=x.device)[:, None, None]
         # Advanced indexing gathers (n, rows[n, i], cols[n, j]) for every channel: (N, H, W, C).
         moved = x.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
-        keep_format = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
-        return moved.contiguous(memory_format=keep_format)
+        return moved.contiguous(memory_format=memory_layout(x))
 
 
 def draw(operations: tuple[str, ...], n: int, height: int, width: int, device: torch.device | str = "cpu") -> AugmentParams | None:
